@@ -1,0 +1,10 @@
+/* commands.h — the `attnstep <command>` entry points. Each returns the process
+ * exit code (0 ok, 1 user error, 2 usage error) and prints its own messages;
+ * only main() exits. */
+#ifndef ATTNSTEP_CLI_COMMANDS_H
+#define ATTNSTEP_CLI_COMMANDS_H
+
+int cmd_translate(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+#endif

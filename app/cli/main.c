@@ -1,0 +1,41 @@
+/* main.c — `attnstep <command> [options]`: dispatches to app/cli/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "attnstep/tensor.h"
+#include "commands.h"
+
+typedef struct Command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command COMMANDS[] = {
+    {"translate", cmd_translate, "decode a sentence and print the output"},
+    {"trace", cmd_trace, "decode a sentence and write the JSONL event stream"},
+};
+static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: attnstep <command> [options]   (attnstep <command> --help for details)\n\ncommands:\n");
+    for (int i = 0; i < COMMAND_COUNT; i++) fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+}
+
+int main(int argc, char **argv) {
+    tensor_set_threads(1);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (int i = 0; i < COMMAND_COUNT; i++) {
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "attnstep: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,100 @@
+/* test_tensor.c — every BLAS kernel against its naive reference; softmax edge cases. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "attnstep/tensor.h"
+
+static float frand(unsigned *s) {
+    *s = *s * 1664525u + 1013904223u;
+    return ((*s >> 8) / 16777216.0f) * 2.0f - 1.0f;
+}
+
+static void check_linear(int B, int N, int M, int with_bias, int acc) {
+    unsigned s = 42u + (unsigned)(B * 131 + N * 7 + M);
+    float *X = malloc(sizeof(float) * B * N), *W = malloc(sizeof(float) * M * N), *b = malloc(sizeof(float) * M);
+    float *Y = malloc(sizeof(float) * B * M), *R = malloc(sizeof(float) * B * M);
+    for (int i = 0; i < B * N; i++) X[i] = frand(&s);
+    for (int i = 0; i < M * N; i++) W[i] = frand(&s);
+    for (int i = 0; i < M; i++) b[i] = frand(&s);
+    for (int i = 0; i < B * M; i++) Y[i] = R[i] = frand(&s);
+    if (acc) {
+        tensor_linear_acc(Y, X, W, with_bias ? b : NULL, B, N, M);
+        float *T = malloc(sizeof(float) * B * M);
+        tensor_linear_naive(T, X, W, with_bias ? b : NULL, B, N, M);
+        for (int i = 0; i < B * M; i++) R[i] += T[i];
+        free(T);
+    } else {
+        tensor_linear(Y, X, W, with_bias ? b : NULL, B, N, M);
+        tensor_linear_naive(R, X, W, with_bias ? b : NULL, B, N, M);
+    }
+    for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
+    free(X); free(W); free(b); free(Y); free(R);
+}
+
+static void test_linear_matches_naive(void **state) {
+    (void)state;
+    int shapes[][3] = {{1, 3, 4}, {1, 128, 384}, {5, 128, 384}, {7, 33, 17}, {64, 256, 500}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int bias = 0; bias < 2; bias++)
+            for (int acc = 0; acc < 2; acc++) check_linear(shapes[i][0], shapes[i][1], shapes[i][2], bias, acc);
+}
+
+static void test_matmul_matches_naive(void **state) {
+    (void)state;
+    int shapes[][3] = {{1, 5, 3}, {4, 12, 9}, {16, 64, 64}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        int B = shapes[t][0], N = shapes[t][1], M = shapes[t][2];
+        unsigned s = 7u + (unsigned)t;
+        float *X = malloc(sizeof(float) * B * N), *W = malloc(sizeof(float) * N * M);
+        float *Y = malloc(sizeof(float) * B * M), *R = malloc(sizeof(float) * B * M);
+        for (int i = 0; i < B * N; i++) X[i] = frand(&s);
+        for (int i = 0; i < N * M; i++) W[i] = frand(&s);
+        for (int acc = 0; acc < 2; acc++) {
+            for (int i = 0; i < B * M; i++) Y[i] = R[i] = 0.5f;
+            tensor_matmul(Y, X, W, B, N, M, acc);
+            tensor_matmul_naive(R, X, W, B, N, M, acc);
+            for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
+        }
+        free(X); free(W); free(Y); free(R);
+    }
+}
+
+static void test_softmax_handles_masked_entries(void **state) {
+    (void)state;
+    float x[4] = {1.0f, -INFINITY, 3.0f, -INFINITY}, y[4];
+    tensor_softmax(y, x, 4);
+    assert_float_equal(y[1], 0.0f, 0.0f);
+    assert_float_equal(y[3], 0.0f, 0.0f);
+    assert_float_equal(y[0], 1.0f / (1.0f + expf(2.0f)), 1e-6f);
+    assert_float_equal(y[0] + y[2], 1.0f, 1e-6f);
+    float all_masked[2] = {-INFINITY, -INFINITY};
+    tensor_softmax(y, all_masked, 2);
+    assert_float_equal(y[0] + y[1], 0.0f, 0.0f);
+}
+
+static void test_log_softmax_is_log_of_softmax(void **state) {
+    (void)state;
+    float x[5] = {100.0f, 101.0f, -3.0f, 0.0f, 99.5f}, ls[5], sm[5];
+    tensor_log_softmax(ls, x, 5);
+    tensor_softmax(sm, x, 5);
+    for (int i = 0; i < 5; i++) assert_float_equal(expf(ls[i]), sm[i], 2e-6f);
+    assert_int_equal(tensor_argmax(x, 5), 1);
+    float tie[3] = {2.0f, 2.0f, 1.0f};
+    assert_int_equal(tensor_argmax(tie, 3), 0);
+}
+
+int main(void) {
+    tensor_set_threads(1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_matches_naive),
+        cmocka_unit_test(test_matmul_matches_naive),
+        cmocka_unit_test(test_softmax_handles_masked_entries),
+        cmocka_unit_test(test_log_softmax_is_log_of_softmax),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
