@@ -6,5 +6,6 @@
 
 int cmd_translate(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 
 #endif
