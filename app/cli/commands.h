@@ -7,5 +7,6 @@
 int cmd_translate(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

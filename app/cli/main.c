@@ -14,6 +14,7 @@ typedef struct Command {
 static const Command COMMANDS[] = {
     {"translate", cmd_translate, "decode a sentence and print the output"},
     {"trace", cmd_trace, "decode a sentence and write the JSONL event stream"},
+    {"compare", cmd_compare, "decode greedily and with beam search, side by side"},
     {"corpus", cmd_corpus, "generate a synthetic task corpus with gold alignments"},
 };
 static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);
