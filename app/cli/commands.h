@@ -8,5 +8,7 @@ int cmd_translate(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

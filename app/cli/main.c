@@ -15,6 +15,8 @@ static const Command COMMANDS[] = {
     {"translate", cmd_translate, "decode a sentence and print the output"},
     {"trace", cmd_trace, "decode a sentence and write the JSONL event stream"},
     {"compare", cmd_compare, "decode greedily and with beam search, side by side"},
+    {"train", cmd_train, "train a model on a synthetic task (checkpoints, resume)"},
+    {"eval", cmd_eval, "BLEU, exact match and attention AER of a model on a task's test split"},
     {"corpus", cmd_corpus, "generate a synthetic task corpus with gold alignments"},
 };
 static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);
