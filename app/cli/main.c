@@ -17,6 +17,7 @@ static const Command COMMANDS[] = {
     {"compare", cmd_compare, "decode greedily and with beam search, side by side"},
     {"train", cmd_train, "train a model on a synthetic task (checkpoints, resume)"},
     {"eval", cmd_eval, "BLEU, exact match and attention AER of a model on a task's test split"},
+    {"bench", cmd_bench, "time the core on a reference model (optionally against PyTorch)"},
     {"corpus", cmd_corpus, "generate a synthetic task corpus with gold alignments"},
 };
 static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attnstep/tensor.h"
+#include "fastmath.h"
 
 /* ------------------------------------------------------------------------ */
 /* Names                                                                     */
@@ -90,7 +91,8 @@ static void score_row(const AttnShape *a, const AttnWeights *w, float *e, float 
         tensor_linear(qproj, q, w->Wa_w, w->Wa_b, 1, Q, H);
         for (int j = 0; j < S; j++) {
             const float *kp = keys_proj + (size_t)j * H;
-            for (int i = 0; i < H; i++) tmp[i] = tanhf(qproj[i] + kp[i]);
+            for (int i = 0; i < H; i++) tmp[i] = qproj[i] + kp[i];
+            fm_tanh_array(tmp, tmp, H);
             e[j] = tensor_dot(w->Va_w, tmp, H) + w->Va_b[0];
         }
         break;
@@ -98,7 +100,8 @@ static void score_row(const AttnShape *a, const AttnWeights *w, float *e, float 
         for (int i = 0; i < H; i++) qproj[i] = tensor_dot(w->W + (size_t)i * (Q + H), q, Q);
         for (int j = 0; j < S; j++) {
             const float *kp = keys_proj + (size_t)j * H;
-            for (int i = 0; i < H; i++) tmp[i] = tanhf(qproj[i] + kp[i]);
+            for (int i = 0; i < H; i++) tmp[i] = qproj[i] + kp[i];
+            fm_tanh_array(tmp, tmp, H);
             e[j] = tensor_dot(w->v, tmp, H);
         }
         break;
@@ -133,8 +136,8 @@ static void score_row(const AttnShape *a, const AttnWeights *w, float *e, float 
 /* local-p centre p = (S-1) σ(vp · tanh(Wp q)); tmp: scratch (H). */
 static float local_p_centre(const AttnShape *a, const AttnWeights *w, float *tmp, const float *q, int S) {
     tensor_linear(tmp, q, w->Wp, NULL, 1, a->Q, a->H);
-    for (int i = 0; i < a->H; i++) tmp[i] = tanhf(tmp[i]);
-    return (float)(S - 1) * tensor_sigmoid(tensor_dot(w->vp, tmp, a->H));
+    fm_tanh_array(tmp, tmp, a->H);
+    return (float)(S - 1) * fm_sigmoid(tensor_dot(w->vp, tmp, a->H));
 }
 
 /* ------------------------------------------------------------------------ */

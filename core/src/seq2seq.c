@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attnstep/tensor.h"
+#include "fastmath.h"
 
 /* ======================================================================== */
 /* Configuration                                                             */
@@ -746,7 +747,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->wc_in + (size_t)b * 2 * H + H, h_top + (size_t)b * H, (size_t)H * sizeof(float));
         }
         tensor_linear(r->attn_hidden, r->wc_in, m->w.Wc, NULL, B, 2 * H, H);
-        for (size_t i = 0; i < (size_t)B * H; i++) r->attn_hidden[i] = tanhf(r->attn_hidden[i]);
+        for (size_t i = 0; i < (size_t)B * H; i++) r->attn_hidden[i] = fm_tanh(r->attn_hidden[i]);
         out_in = r->attn_hidden;
         if (sink && sink->emit) {
             for (int b = 0; b < B; b++) {

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "fastmath.h"
+
 /* ------------------------------------------------------------------------ */
 /* Linear: Y = X W^T + b                                                     */
 /* ------------------------------------------------------------------------ */
@@ -82,11 +84,7 @@ void tensor_softmax(float *y, const float *x, int n) {
         for (int i = 0; i < n; i++) y[i] = 0.0f;
         return;
     }
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) {
-        y[i] = (x[i] == -INFINITY) ? 0.0f : expf(x[i] - mx);
-        sum += y[i];
-    }
+    double sum = fm_exp_shift_array(y, x, mx, n);
     float inv = (float)(1.0 / sum);
     for (int i = 0; i < n; i++) y[i] *= inv;
 }
@@ -95,12 +93,16 @@ void tensor_log_softmax(float *y, const float *x, int n) {
     float mx = -INFINITY;
     for (int i = 0; i < n; i++) if (x[i] > mx) mx = x[i];
     double sum = 0.0;
-    for (int i = 0; i < n; i++) sum += expf(x[i] - mx);
+    float chunk[256];
+    for (int i = 0; i < n; i += 256) sum += fm_exp_shift_array(chunk, x + i, mx, n - i < 256 ? n - i : 256);
     float lse = mx + (float)log(sum);
     for (int i = 0; i < n; i++) y[i] = x[i] - lse;
 }
 
-float tensor_sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+float tensor_sigmoid(float x) { return fm_sigmoid(x); }
+
+float tensor_tanh(float x) { return fm_tanh(x); }
+float tensor_exp(float x) { return fm_exp(x); }
 
 float tensor_dot(const float *a, const float *b, int n) {
     float acc = 0.0f;

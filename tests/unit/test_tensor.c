@@ -88,6 +88,31 @@ static void test_log_softmax_is_log_of_softmax(void **state) {
     assert_int_equal(tensor_argmax(tie, 3), 0);
 }
 
+/* The vectorised exp/tanh/sigmoid (core/src/fastmath.h, reached through the kernels that
+ * use them) against libm over a dense grid, including the clamped tails. */
+static void test_fast_math_matches_libm(void **state) {
+    (void)state;
+    float x[4001], y[4001];
+    for (int i = 0; i <= 4000; i++) x[i] = -20.0f + 0.01f * (float)i;
+    for (int i = 0; i <= 4000; i++) {
+        assert_float_equal(tensor_tanh(x[i]), tanhf(x[i]), 2e-7f);
+        assert_float_equal(tensor_sigmoid(x[i]), 1.0f / (1.0f + expf(-x[i])), 2e-7f);
+        float e = expf(x[i] / 4.0f), got = tensor_exp(x[i] / 4.0f);
+        assert_float_equal(got, e, 3e-7f * e);
+    }
+    /* softmax over a long vector goes through the 8-lane path: compare with libm */
+    float s[4001];
+    tensor_softmax(s, x, 4001);
+    double z = 0.0;
+    for (int i = 0; i <= 4000; i++) z += exp((double)x[i] - 20.0);
+    for (int i = 0; i <= 4000; i += 97) assert_float_equal(s[i], (float)(exp((double)x[i] - 20.0) / z), 1e-6f * (float)(exp((double)x[i] - 20.0) / z) + 1e-12f);
+    tensor_log_softmax(y, x, 4001);
+    for (int i = 0; i <= 4000; i += 97) assert_float_equal(y[i], (float)((double)x[i] - 20.0 - log(z)), 2e-5f);
+    assert_float_equal(tensor_tanh(100.0f), 1.0f, 0.0f);
+    assert_float_equal(tensor_tanh(-100.0f), -1.0f, 0.0f);
+    assert_float_equal(tensor_exp(-1000.0f), 0.0f, 1e-37f);
+}
+
 int main(void) {
     tensor_set_threads(1);
     const struct CMUnitTest tests[] = {
@@ -95,6 +120,7 @@ int main(void) {
         cmocka_unit_test(test_matmul_matches_naive),
         cmocka_unit_test(test_softmax_handles_masked_entries),
         cmocka_unit_test(test_log_softmax_is_log_of_softmax),
+        cmocka_unit_test(test_fast_math_matches_libm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

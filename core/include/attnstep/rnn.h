@@ -44,7 +44,7 @@ void rnn_cell_forward(RnnCell cell, float *h_out, float *c_out, float *gates_out
                       int B, int I, int H);
 
 /* Same, with the input projection already computed (gi: (B, G*H) = x W_ih^T + b_ih),
- * as encoders do for a whole sequence in one sgemm. scratch: B*G*H floats. */
+ * as encoders do for a whole sequence in one sgemm. scratch: 2*B*G*H floats. */
 void rnn_cell_forward_pre(RnnCell cell, float *h_out, float *c_out, float *gates_out, float *scratch,
                           const RnnWeights *w, const float *gi, const float *h_prev, const float *c_prev,
                           int B, int H);

@@ -27,7 +27,11 @@ void tensor_softmax(float *y, const float *x, int n);
 /* log-softmax over n values; y may alias x. */
 void tensor_log_softmax(float *y, const float *x, int n);
 
+/* Vectorisable approximations (absolute error < 2e-7 for tanh/sigmoid, 2 ulp for exp;
+ * see core/src/fastmath.h); the same functions every layer uses. */
 float tensor_sigmoid(float x);
+float tensor_tanh(float x);
+float tensor_exp(float x);
 float tensor_dot(const float *a, const float *b, int n);
 float tensor_norm(const float *a, int n);
 /* Index of the largest value; the lowest index wins ties. n >= 1. */
