@@ -55,7 +55,7 @@ int attention_keys_proj_size(const AttnShape *a) {
 int attention_scratch_size(const AttnShape *a, int B, int S) {
     /* a projected query per row (H or M), plus one H-vector for tanh terms */
     int per_row = a->H > a->max_src_len ? a->H : a->max_src_len;
-    return B * per_row + a->H + S;
+    return B * per_row + a->H;
 }
 
 void attention_prepare_keys(const AttnShape *a, const AttnWeights *w, float *keys_proj,
@@ -82,13 +82,14 @@ void attention_prepare_keys(const AttnShape *a, const AttnWeights *w, float *key
 /* Energies for one query                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* e: (S) energies of query q; qproj: scratch (H or M), tmp: scratch (H). */
+/* e: (S) energies of query q; qproj: the query's projection (additive: Wa q + b (H),
+ * location: Wa q + b (M), computed for all rows at once by the caller; concat: scratch (H)
+ * filled here); tmp: scratch (H). */
 static void score_row(const AttnShape *a, const AttnWeights *w, float *e, float *qproj, float *tmp,
                       const float *q, const float *keys, const float *keys_proj, int S) {
     int H = a->H, Q = a->Q;
     switch (a->scorer) {
     case ATTN_ADDITIVE:
-        tensor_linear(qproj, q, w->Wa_w, w->Wa_b, 1, Q, H);
         for (int j = 0; j < S; j++) {
             const float *kp = keys_proj + (size_t)j * H;
             for (int i = 0; i < H; i++) tmp[i] = qproj[i] + kp[i];
@@ -125,7 +126,6 @@ static void score_row(const AttnShape *a, const AttnWeights *w, float *e, float 
         for (int j = 0; j < S; j++) e[j] = tensor_dot(q, keys_proj + (size_t)j * Q, Q);
         break;
     case ATTN_LOCATION:
-        tensor_linear(qproj, q, w->Wa_w, w->Wa_b, 1, Q, a->max_src_len);
         for (int j = 0; j < S; j++) e[j] = qproj[j];
         break;
     default:
@@ -152,10 +152,13 @@ void attention_forward(const AttnShape *a, const AttnWeights *w, float *energies
     assert(a->scorer != ATTN_LOCATION || S <= a->max_src_len);
     int H = a->H;
     float *tmp = scratch;          /* (H) */
-    float *qproj = scratch + H;    /* (max(H, M)) */
+    float *qall = scratch + H;     /* (B, P) query projections */
+    if (a->scorer == ATTN_ADDITIVE) tensor_linear(qall, query, w->Wa_w, w->Wa_b, B, a->Q, H);
+    if (a->scorer == ATTN_LOCATION) tensor_linear(qall, query, w->Wa_w, w->Wa_b, B, a->Q, a->max_src_len);
     for (int b = 0; b < B; b++) {
         const float *q = query + (size_t)b * a->Q;
         float *e = energies + (size_t)b * S, *wt = weights + (size_t)b * S;
+        float *qproj = qall + (size_t)b * (a->scorer == ATTN_LOCATION ? a->max_src_len : (a->scorer == ATTN_ADDITIVE ? H : 0));
         score_row(a, w, e, qproj, tmp, q, keys, keys_proj, S);
 
         float p = NAN;
