@@ -98,6 +98,12 @@ void decode_result_free(DecodeResult *res);
 int decode_score(const Seq2Seq *m, const int *src_ids, int S, const int *tokens, int n, int with_eos,
                  double *logprob, Status *st);
 
+/* The beam ranking score of h (docs/decoding.md): logprob / lp(L) + cp, L = h->len +
+ * h->finished decoder steps, lp and cp from o's lenpen, alpha and coverage_beta, cp from
+ * h's attention rows (h->steps rows of S; cp = 0 without them). Beam results already hold
+ * it in h->score; this scores any hypothesis (e.g. greedy's) the same way. */
+double decode_hyp_score(const DecodeOptions *o, const DecodeHyp *h, int S);
+
 /* Checks o against the model and source length; -1 with st naming the bad option. */
 int decode_check_options(const Seq2Seq *m, const DecodeOptions *o, int S, Status *st);
 
