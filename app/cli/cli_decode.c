@@ -85,7 +85,7 @@ int cli_decode_parse(int argc, char **argv, CliDecode *c, const char *usage_line
             else if (!strcmp(a, "--temperature")) bad = parse_float(a, v, &o->temperature);
             else if (!strcmp(a, "--top-k")) bad = parse_int(a, v, 0, 1000000, &o->top_k);
             else if (!strcmp(a, "--top-p")) bad = parse_float(a, v, &o->top_p);
-            else if (!strcmp(a, "--seed")) { int s; bad = parse_int(a, v, 0, 2147483647, &s); o->seed = (uint64_t)s; }
+            else if (!strcmp(a, "--seed")) { int s = 0; bad = parse_int(a, v, 0, 2147483647, &s); o->seed = (uint64_t)s; }
             else if (!strcmp(a, "--lenpen")) {
                 if (!strcmp(v, "none")) o->lenpen = LENPEN_NONE;
                 else if (!strcmp(v, "avg")) o->lenpen = LENPEN_AVG;
