@@ -92,7 +92,7 @@ typedef struct Corpus {
 /* Generates n distinct examples of cfg->split. On success returns 0 and fills out
  * (caller owns; corpus_free). Returns -1 with st (out zeroed) on bad settings, on out of
  * memory, or when the split cannot supply n distinct examples (e.g. reverse with tiny
- * alphabets/lengths). Cost: roughly 10 ms per 1000 translate examples. */
+ * alphabets/lengths). Cost: about 20 ms per 1000 translate examples (debug build). */
 int corpus_generate(const CorpusConfig *cfg, int n, Corpus *out, Status *st);
 void corpus_free(Corpus *c);               /* NULL / zeroed: no-op; leaves *c zeroed */
 void corpus_example_free(CorpusExample *e); /* NULL / zeroed: no-op; leaves *e zeroed */
