@@ -1,0 +1,299 @@
+/* train_loop.c — data, Adam with clipping, checkpoints, greedy evaluation (train.h). */
+#include "attnstep/train.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attnstep/safetensors.h"
+#include "attnstep/tensor.h"
+
+static uint64_t rng_next(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* ======================================================================== */
+/* Data                                                                      */
+/* ======================================================================== */
+
+static int token_id(const Vocab *v, int unk, const char *tok, const char *side, Status *st) {
+    int id = vocab_id(v, tok);
+    if (id >= 0) return id;
+    if (unk >= 0) return unk;
+    return status_fail(st, "the %s token '%s' is not in the model's vocabulary (and it has no <unk>)", side, tok), -2;
+}
+
+int train_data_from_corpus(const Seq2Seq *m, const Corpus *c, TrainData *out, Status *st) {
+    memset(out, 0, sizeof *out);
+    size_t total = 0;
+    for (int i = 0; i < c->n; i++) total += (size_t)c->examples[i].src_len + (size_t)c->examples[i].tgt_len + 2;
+    out->ids = malloc((total + 1) * sizeof(int));
+    out->src_off = malloc(((size_t)c->n + 1) * 4 * sizeof(int));
+    if (!out->ids || !out->src_off) { train_data_free(out); return status_fail(st, "out of memory for %d examples", c->n); }
+    out->src_len = out->src_off + c->n + 1;
+    out->tgt_off = out->src_len + c->n + 1;
+    out->tgt_len = out->tgt_off + c->n + 1;
+    size_t off = 0;
+    for (int i = 0; i < c->n; i++) {
+        const CorpusExample *e = &c->examples[i];
+        if (e->src_len + 1 > SEQ2SEQ_MAX_SOURCE) { train_data_free(out); return status_fail(st, "example %d has %d source tokens (at most %d)", i, e->src_len, SEQ2SEQ_MAX_SOURCE - 1); }
+        out->src_off[i] = (int)off;
+        for (int k = 0; k < e->src_len; k++) {
+            int id = token_id(m->src_vocab, m->src_unk, e->src[k], "source", st);
+            if (id < -1) { train_data_free(out); return -1; }
+            out->ids[off++] = id;
+        }
+        out->ids[off++] = m->src_eos;
+        out->src_len[i] = e->src_len + 1;
+        out->tgt_off[i] = (int)off;
+        for (int k = 0; k < e->tgt_len; k++) {
+            int id = token_id(m->tgt_vocab, m->tgt_unk, e->tgt[k], "target", st);
+            if (id < -1) { train_data_free(out); return -1; }
+            out->ids[off++] = id;
+        }
+        out->ids[off++] = m->tgt_eos;
+        out->tgt_len[i] = e->tgt_len + 1;
+        if (out->src_len[i] > out->max_src) out->max_src = out->src_len[i];
+        if (out->tgt_len[i] > out->max_tgt) out->max_tgt = out->tgt_len[i];
+    }
+    out->n = c->n;
+    return 0;
+}
+
+void train_data_free(TrainData *d) {
+    if (!d) return;
+    free(d->ids);
+    free(d->src_off);
+    memset(d, 0, sizeof *d);
+}
+
+/* ======================================================================== */
+/* Config and schedule                                                       */
+/* ======================================================================== */
+
+void train_config_default(TrainConfig *c) {
+    *c = (TrainConfig){.batch = 32, .lr = 1e-3f, .schedule = TRAIN_LR_CONSTANT, .warmup = 0, .total_steps = 0,
+                       .clip = 1.0f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .dropout = 0.0f, .seed = 1};
+}
+
+float train_lr(const TrainConfig *c, long step) {
+    if (c->schedule == TRAIN_LR_CONSTANT) return c->lr;
+    if (c->warmup > 0 && step < c->warmup) return c->lr * (float)(step + 1) / (float)c->warmup;
+    if (c->total_steps <= c->warmup) return c->lr;
+    double left = (double)(c->total_steps - step) / (double)(c->total_steps - c->warmup);
+    if (left < 0.0) left = 0.0;
+    return (float)(c->lr * left);
+}
+
+/* ======================================================================== */
+/* Trainer                                                                   */
+/* ======================================================================== */
+
+Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, Status *st) {
+    Trainer *t = calloc(1, sizeof *t);
+    if (!t) { status_fail(st, "out of memory"); return NULL; }
+    t->model = m;
+    t->cfg = *cfg;
+    t->max_S = max_S;
+    t->max_T = max_T;
+    t->rng = cfg->seed * 0x9E3779B97F4A7C15ull + 0x1234567;
+    if (cfg->batch < 1 || cfg->batch > 4096) { status_fail(st, "batch size %d is outside 1..4096", cfg->batch); free(t); return NULL; }
+    if (!(t->acts = train_acts_new(m, cfg->batch, max_S, max_T, st))) { free(t); return NULL; }
+    size_t P = (size_t)m->param_count;
+    t->grad = calloc(3 * P, sizeof(float));
+    t->batch_mem = malloc((size_t)cfg->batch * ((size_t)max_S + (size_t)max_T + 3) * sizeof(int));
+    if (!t->grad || !t->batch_mem) { trainer_free(t); status_fail(st, "out of memory for %zu parameters", P); return NULL; }
+    t->adam_m = t->grad + P;
+    t->adam_v = t->grad + 2 * P;
+    return t;
+}
+
+void trainer_free(Trainer *t) {
+    if (!t) return;
+    train_acts_free(t->acts);
+    free(t->grad);
+    free(t->batch_mem);
+    free(t);
+}
+
+float trainer_gradient(Trainer *t, const TrainBatch *b) {
+    memset(t->grad, 0, (size_t)t->model->param_count * sizeof(float));
+    float loss = train_forward(t->model, t->acts, b, t->cfg.dropout, &t->rng);
+    if (isfinite(loss)) train_backward(t->model, t->acts, t->grad);
+    return loss;
+}
+
+int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {
+    int B = t->cfg.batch;
+    if (d->n < 1) return status_fail(st, "no training examples");
+    int *idx = t->batch_mem;                    /* (B) */
+    int S = 1, T = 1;
+    for (int b = 0; b < B; b++) {
+        idx[b] = (int)(rng_next(&t->rng) % (uint64_t)d->n);
+        if (d->src_len[idx[b]] > S) S = d->src_len[idx[b]];
+        if (d->tgt_len[idx[b]] > T) T = d->tgt_len[idx[b]];
+    }
+    if (S > t->max_S || T > t->max_T) return status_fail(st, "an example is longer than the trainer was sized for (%d/%d source, %d/%d target)", S, t->max_S, T, t->max_T);
+    /* layout: src (B,S) then tgt (B,T); lengths after */
+    int *bs = idx + B, *bt = bs + (size_t)B * S, *bsl = bt + (size_t)B * T, *btl = bsl + B;
+    for (int b = 0; b < B; b++) {
+        int i = idx[b];
+        for (int s = 0; s < S; s++) bs[(size_t)b * S + s] = s < d->src_len[i] ? d->ids[d->src_off[i] + s] : t->model->src_eos;
+        for (int k = 0; k < T; k++) bt[(size_t)b * T + k] = k < d->tgt_len[i] ? d->ids[d->tgt_off[i] + k] : t->model->tgt_eos;
+        bsl[b] = d->src_len[i];
+        btl[b] = d->tgt_len[i];
+    }
+    TrainBatch batch = {B, S, T, bs, bsl, bt, btl};
+    float loss = trainer_gradient(t, &batch);
+    long P = t->model->param_count;
+    double norm2 = 0.0;
+    for (long i = 0; i < P; i++) norm2 += (double)t->grad[i] * t->grad[i];
+    float norm = (float)sqrt(norm2);
+    t->last_loss = loss;
+    t->last_grad_norm = norm;
+    t->last_tokens = 0;
+    for (int b = 0; b < B; b++) t->last_tokens += btl[b];
+    if (loss_out) *loss_out = loss;
+    if (!isfinite(loss) || !isfinite(norm))
+        return status_fail(st, "step %ld: the %s is %s; stopping without updating (the last checkpoint is intact)",
+                           t->step + 1, isfinite(loss) ? "gradient norm" : "loss", isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
+    float scale = t->cfg.clip > 0.0f && norm > t->cfg.clip ? t->cfg.clip / norm : 1.0f;
+    float lr = train_lr(&t->cfg, t->step);
+    float b1 = t->cfg.beta1, b2 = t->cfg.beta2, eps = t->cfg.eps;
+    t->step++;
+    float c1 = 1.0f / (1.0f - powf(b1, (float)t->step)), c2 = 1.0f / (1.0f - powf(b2, (float)t->step));
+    float *w = t->model->block, *mm = t->adam_m, *vv = t->adam_v, *g = t->grad;
+    for (long i = 0; i < P; i++) {
+        float gi = g[i] * scale;
+        mm[i] = b1 * mm[i] + (1.0f - b1) * gi;
+        vv[i] = b2 * vv[i] + (1.0f - b2) * gi * gi;
+        w[i] -= lr * (mm[i] * c1) / (sqrtf(vv[i] * c2) + eps);
+    }
+    return 0;
+}
+
+/* ======================================================================== */
+/* Checkpoints                                                               */
+/* ======================================================================== */
+
+static void opt_path(char *buf, size_t size, const char *path) { snprintf(buf, size, "%s.opt.safetensors", path); }
+
+int trainer_save(const Trainer *t, const char *path, const char *const *keys, const char *const *values, int n, Status *st) {
+    char op[4096];
+    opt_path(op, sizeof op, path);
+    SafeTensorsWriter *w = safetensors_writer_new();
+    if (!w) return status_fail(st, "out of memory");
+    int64_t shape[1] = {t->model->param_count};
+    char step[32], rng[32], params[32];
+    snprintf(step, sizeof step, "%ld", t->step);
+    snprintf(rng, sizeof rng, "%" PRIu64, t->rng);
+    snprintf(params, sizeof params, "%ld", t->model->param_count);
+    int rc = -1;
+    if (safetensors_writer_add(w, "adam.m", t->adam_m, 1, shape, st) || safetensors_writer_add(w, "adam.v", t->adam_v, 1, shape, st) ||
+        safetensors_writer_meta(w, "step", step, st) || safetensors_writer_meta(w, "rng", rng, st) ||
+        safetensors_writer_meta(w, "param_count", params, st) || safetensors_writer_save(w, op, st))
+        goto done;
+    /* the model file, with train_steps */
+    const char **k2 = malloc(((size_t)n + 1) * sizeof *k2), **v2 = malloc(((size_t)n + 1) * sizeof *v2);
+    if (!k2 || !v2) { free(k2); free(v2); status_fail(st, "out of memory"); goto done; }
+    for (int i = 0; i < n; i++) { k2[i] = keys[i]; v2[i] = values[i]; }
+    k2[n] = "train_steps";
+    v2[n] = step;
+    rc = train_model_save(t->model, path, k2, v2, n + 1, st);
+    free(k2);
+    free(v2);
+done:
+    safetensors_writer_free(w);
+    return rc;
+}
+
+int trainer_load_opt(Trainer *t, const char *path, Status *st) {
+    char op[4096];
+    opt_path(op, sizeof op, path);
+    SafeTensors *f = safetensors_load(op, st);
+    if (!f) return -1;
+    int rc = -1;
+    const SafeTensor *m = safetensors_find(f, "adam.m"), *v = safetensors_find(f, "adam.v");
+    const char *step = safetensors_meta(f, "step"), *rng = safetensors_meta(f, "rng");
+    if (!m || !v || !step || !rng || m->numel != t->model->param_count || v->numel != t->model->param_count) {
+        status_fail(st, "%s: not an optimiser state for this model (%ld parameters)", op, t->model->param_count);
+        goto done;
+    }
+    memcpy(t->adam_m, m->data, (size_t)m->numel * sizeof(float));
+    memcpy(t->adam_v, v->data, (size_t)v->numel * sizeof(float));
+    t->step = strtol(step, NULL, 10);
+    t->rng = strtoull(rng, NULL, 10);
+    rc = 0;
+done:
+    safetensors_free(f);
+    return rc;
+}
+
+/* ======================================================================== */
+/* Greedy evaluation                                                         */
+/* ======================================================================== */
+
+int train_greedy(const Seq2Seq *m, Seq2SeqRun *run, const int *src, int S, int max_len,
+                 int *out, int *n, int *attn_argmax, Status *st) {
+    *n = 0;
+    if (seq2seq_encode(m, run, src, S, NULL, st)) return -1;
+    size_t SS = (size_t)m->state_size;
+    int Vt = vocab_size(m->tgt_vocab);
+    float *mem = malloc((2 * SS + (size_t)Vt) * sizeof(float));
+    if (!mem) return status_fail(st, "out of memory");
+    float *s0 = mem, *s1 = mem + SS, *lp = mem + 2 * SS;
+    seq2seq_initial_state(m, run, s0);
+    int tok = m->tgt_sos, rc = 0;
+    for (int t = 0; t < max_len; t++) {
+        if (seq2seq_decode_step(m, run, s1, lp, s0, &tok, NULL, NULL, 1, t, NULL, st)) { rc = -1; break; }
+        tok = tensor_argmax(lp, Vt);
+        if (tok == m->tgt_eos) break;
+        out[*n] = tok;
+        if (attn_argmax) {
+            const float *w = m->cfg.scorer != ATTN_NONE ? seq2seq_last_weights(run, 0) : NULL;
+            attn_argmax[*n] = w ? tensor_argmax(w, S) : -1;
+        }
+        (*n)++;
+        float *tmp = s0; s0 = s1; s1 = tmp;
+    }
+    free(mem);
+    return rc;
+}
+
+int train_evaluate(const Seq2Seq *m, const TrainData *d, int n, TrainEval *out, Status *st) {
+    memset(out, 0, sizeof *out);
+    if (n > d->n) n = d->n;
+    Seq2SeqRun *run = seq2seq_run_new(m, d->max_src > 0 ? d->max_src : 1, 1, st);
+    if (!run) return -1;
+    int max_len = d->max_tgt * 2 + 5;
+    int *hyp = malloc((size_t)max_len * sizeof(int));
+    if (!hyp) { seq2seq_run_free(run); return status_fail(st, "out of memory"); }
+    long exact = 0, correct = 0, total = 0;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        int len;
+        if (train_greedy(m, run, d->ids + d->src_off[i], d->src_len[i], max_len, hyp, &len, NULL, st)) { rc = -1; break; }
+        const int *ref = d->ids + d->tgt_off[i];
+        int rl = d->tgt_len[i] - 1;
+        int same = len == rl;
+        for (int k = 0; k < rl; k++) {
+            int ok = k < len && hyp[k] == ref[k];
+            correct += ok;
+            if (!ok) same = 0;
+        }
+        total += rl;
+        exact += same;
+    }
+    out->n = n;
+    out->exact = n ? (double)exact / n : 0.0;
+    out->token_acc = total ? (double)correct / (double)total : 0.0;
+    free(hyp);
+    seq2seq_run_free(run);
+    return rc;
+}
