@@ -1,4 +1,402 @@
-/* cmd_train.c — placeholder until the trainer lands. */
+/* cmd_train.c — `attnstep train`: train an RNN encoder–decoder on a synthetic task.
+ *
+ * Builds the vocabularies from corpus_vocab, a fresh model (train_model_new) or, with
+ * --resume, the checkpoint at --out (model + FILE.opt.safetensors, continuing bit-for-bit
+ * with the settings stored in the model's `train_config` metadata), then runs Adam steps,
+ * printing a progress line and checkpointing (atomically) at every dev evaluation.
+ * docs/training.md documents every option. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "attnstep/corpus.h"
+#include "attnstep/tensor.h"
+#include "attnstep/train.h"
 #include "commands.h"
-int cmd_train(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "train: not built yet\n"); return 1; }
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: attnstep train --task reverse|dates|translate --out FILE [options]\n"
+            "       attnstep train --out FILE --resume --steps N [--threads T] [--dev-every N]\n"
+            "\n"
+            "model (a new model; --resume takes them from the checkpoint):\n"
+            "  --arch tutorial-gru-bahdanau|rnn-seq2seq   (default tutorial-gru-bahdanau)\n"
+            "  --hidden H (128)  --emb E (= H)  --layers L (1)  --bidirectional  --cell gru|lstm|elman\n"
+            "  --nonlinearity tanh|relu  --attention none|additive|concat|dot|general|scaled_dot|cosine|location\n"
+            "  --window global|local-m|local-p  --window-d D (3)  --query prev|current  --input-feed\n"
+            "  --dec-init last|zeros  --query-context  --query-lang  --max-src-len M (location)\n"
+            "  --name NAME        shown by the app (default: the output file name)\n"
+            "data:\n"
+            "  --task reverse|dates|translate  --lang fr|es|both (translate)  --n-train N (20000)\n"
+            "  --n-dev N (300)  --data-seed S (1)  --symbols K --min-len A --max-len B (reverse)\n"
+            "  --max-src-len-data L  drop examples with longer sources\n"
+            "optimisation:\n"
+            "  --steps N (2000)  --batch B (32)  --lr LR (0.001)  --schedule constant|linear\n"
+            "  --warmup W (0; linear: warmup steps, then linear decay to 0 at --steps)\n"
+            "  --clip C (1.0, global gradient norm; 0 = off)  --dropout P (0)  --seed S (1)\n"
+            "run:\n"
+            "  --out FILE  checkpoint/model path (FILE.opt.safetensors holds the optimiser state)\n"
+            "  --resume  --threads T (1)  --dev-every N (250; also the checkpoint interval)\n"
+            "  --log-every N (50)\n");
+}
+
+typedef struct Opts {
+    const char *task, *arch, *cell, *nonlin, *attention, *window, *query, *dec_init, *out, *name, *lang, *schedule;
+    int hidden, emb, layers, bi, window_d, feed, qctx, qlang, max_src_len;
+    int n_train, n_dev, symbols, min_len, max_len, max_src_data;
+    long steps;
+    int batch, warmup, threads, dev_every, log_every, resume;
+    double lr, clip, dropout;
+    uint64_t seed, data_seed;
+} Opts;
+
+static int num(const char *opt, const char *s, double lo, double hi, double *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || !end || *end || end == s || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "train: %s expects a number in %g..%g (got '%s')\n", opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static char *json_tokens(const CorpusVocab *v, int tutorial) {
+    cJSON *a = cJSON_CreateArray();
+    /* tutorial: SOS and EOS must be ids 0 and 1 (corpus_vocab puts <pad> <unk> <sos> <eos> first) */
+    if (tutorial) {
+        cJSON_AddItemToArray(a, cJSON_CreateString("<sos>"));
+        cJSON_AddItemToArray(a, cJSON_CreateString("<eos>"));
+    }
+    for (int i = 0; i < v->n; i++) {
+        if (tutorial && (!strcmp(v->tokens[i], "<sos>") || !strcmp(v->tokens[i], "<eos>"))) continue;
+        cJSON_AddItemToArray(a, cJSON_CreateString(v->tokens[i]));
+    }
+    char *s = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return s;
+}
+
+/* Corpus settings stored in model metadata "corpus" (eval reuses them). */
+int train_cli_corpus_config(const char *json, CorpusConfig *cc, Status *st);
+int train_cli_corpus_config(const char *json, CorpusConfig *cc, Status *st) {
+    cJSON *j = json ? cJSON_Parse(json) : NULL;
+    if (!j) return status_fail(st, "the model has no usable 'corpus' metadata (pass --task)");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "task");
+    int task = cJSON_IsString(v) ? corpus_task_from_name(v->valuestring) : -1;
+    if (task < 0) { cJSON_Delete(j); return status_fail(st, "corpus metadata names no known task"); }
+    corpus_config_init(cc, (CorpusTask)task);
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "lang")) && cJSON_IsString(v)) {
+        int l = corpus_lang_from_name(v->valuestring);
+        if (l >= 0) cc->lang = (CorpusLang)l;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "symbols")) && cJSON_IsNumber(v)) cc->symbols = v->valueint;
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "min_len")) && cJSON_IsNumber(v)) cc->min_len = v->valueint;
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "max_len")) && cJSON_IsNumber(v)) cc->max_len = v->valueint;
+    if ((v = cJSON_GetObjectItemCaseSensitive(j, "max_src_len")) && cJSON_IsNumber(v)) cc->max_src_len = v->valueint;
+    cJSON_Delete(j);
+    return 0;
+}
+
+static char *corpus_json(const CorpusConfig *cc) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "task", corpus_task_name(cc->task));
+    cJSON_AddStringToObject(j, "lang", cc->lang == CORPUS_LANG_FR ? "fr" : cc->lang == CORPUS_LANG_ES ? "es" : "both");
+    cJSON_AddNumberToObject(j, "symbols", cc->symbols);
+    cJSON_AddNumberToObject(j, "min_len", cc->min_len);
+    cJSON_AddNumberToObject(j, "max_len", cc->max_len);
+    cJSON_AddNumberToObject(j, "max_src_len", cc->max_src_len);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+static char *train_config_json(const Opts *o) {
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "batch", o->batch);
+    cJSON_AddNumberToObject(j, "lr", o->lr);
+    cJSON_AddStringToObject(j, "schedule", o->schedule);
+    cJSON_AddNumberToObject(j, "warmup", o->warmup);
+    cJSON_AddNumberToObject(j, "clip", o->clip);
+    cJSON_AddNumberToObject(j, "dropout", o->dropout);
+    char seed[32], dseed[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
+    snprintf(dseed, sizeof dseed, "%" PRIu64, o->data_seed);
+    cJSON_AddStringToObject(j, "seed", seed);
+    cJSON_AddStringToObject(j, "data_seed", dseed);
+    cJSON_AddNumberToObject(j, "n_train", o->n_train);
+    cJSON_AddNumberToObject(j, "n_dev", o->n_dev);
+    cJSON_AddNumberToObject(j, "steps", (double)o->steps);
+    char *s = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return s;
+}
+
+/* Restores the optimisation/data settings a checkpoint was started with. */
+static int apply_train_config(const char *json, Opts *o) {
+    cJSON *j = json ? cJSON_Parse(json) : NULL;
+    if (!j) return -1;
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItem(j, "batch"))) o->batch = v->valueint;
+    if ((v = cJSON_GetObjectItem(j, "lr"))) o->lr = v->valuedouble;
+    if ((v = cJSON_GetObjectItem(j, "schedule")) && cJSON_IsString(v)) o->schedule = !strcmp(v->valuestring, "linear") ? "linear" : "constant";
+    if ((v = cJSON_GetObjectItem(j, "warmup"))) o->warmup = v->valueint;
+    if ((v = cJSON_GetObjectItem(j, "clip"))) o->clip = v->valuedouble;
+    if ((v = cJSON_GetObjectItem(j, "dropout"))) o->dropout = v->valuedouble;
+    if ((v = cJSON_GetObjectItem(j, "seed")) && cJSON_IsString(v)) o->seed = strtoull(v->valuestring, NULL, 10);
+    if ((v = cJSON_GetObjectItem(j, "data_seed")) && cJSON_IsString(v)) o->data_seed = strtoull(v->valuestring, NULL, 10);
+    if ((v = cJSON_GetObjectItem(j, "n_train"))) o->n_train = v->valueint;
+    if ((v = cJSON_GetObjectItem(j, "n_dev"))) o->n_dev = v->valueint;
+    cJSON_Delete(j);
+    return 0;
+}
+
+static void fmt_duration(char *buf, size_t n, double s) {
+    if (!(s >= 0) || s > 1e7) { snprintf(buf, n, "?"); return; }
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, n, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+    else if (t >= 60) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%lds", t);
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int cmd_train(int argc, char **argv) {
+    Opts o = {.arch = "tutorial-gru-bahdanau", .cell = "gru", .nonlin = "tanh", .attention = "additive", .window = "global",
+              .query = "prev", .dec_init = "last", .lang = "both", .schedule = "constant", .hidden = 128, .emb = 0, .layers = 1,
+              .window_d = 3, .n_train = 20000, .n_dev = 300, .symbols = -1, .min_len = -1, .max_len = -1, .steps = 2000,
+              .batch = 32, .threads = 1, .dev_every = 250, .log_every = 50, .lr = 1e-3, .clip = 1.0, .seed = 1, .data_seed = 1};
+    int steps_given = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
+        int flag = 1;
+        if (!strcmp(a, "--bidirectional")) o.bi = 1;
+        else if (!strcmp(a, "--input-feed")) o.feed = 1;
+        else if (!strcmp(a, "--query-context")) o.qctx = 1;
+        else if (!strcmp(a, "--query-lang")) o.qlang = 1;
+        else if (!strcmp(a, "--resume")) o.resume = 1;
+        else flag = 0;
+        if (flag) continue;
+        if (i + 1 >= argc) { fprintf(stderr, "train: %s needs a value (see attnstep train --help)\n", a); return 2; }
+        const char *v = argv[++i];
+        double d;
+#define NUM(name, lo, hi, dst) else if (!strcmp(a, name)) { if (num(a, v, lo, hi, &d)) return 2; dst = d; }
+        if (!strcmp(a, "--task")) o.task = v;
+        else if (!strcmp(a, "--arch")) o.arch = v;
+        else if (!strcmp(a, "--cell")) o.cell = v;
+        else if (!strcmp(a, "--nonlinearity")) o.nonlin = v;
+        else if (!strcmp(a, "--attention")) o.attention = v;
+        else if (!strcmp(a, "--window")) o.window = v;
+        else if (!strcmp(a, "--query")) o.query = v;
+        else if (!strcmp(a, "--dec-init")) o.dec_init = v;
+        else if (!strcmp(a, "--out")) o.out = v;
+        else if (!strcmp(a, "--name")) o.name = v;
+        else if (!strcmp(a, "--lang")) o.lang = v;
+        else if (!strcmp(a, "--schedule")) o.schedule = v;
+        else if (!strcmp(a, "--seed")) { if (num(a, v, 0, 1e18, &d)) return 2; o.seed = (uint64_t)d; }
+        else if (!strcmp(a, "--data-seed")) { if (num(a, v, 0, 1e18, &d)) return 2; o.data_seed = (uint64_t)d; }
+        else if (!strcmp(a, "--steps")) { if (num(a, v, 1, 1e9, &d)) return 2; o.steps = (long)d; steps_given = 1; }
+        NUM("--hidden", 2, 4096, o.hidden)
+        NUM("--emb", 1, 4096, o.emb)
+        NUM("--layers", 1, SEQ2SEQ_MAX_LAYERS, o.layers)
+        NUM("--window-d", 1, 1000, o.window_d)
+        NUM("--max-src-len", 1, SEQ2SEQ_MAX_SOURCE, o.max_src_len)
+        NUM("--n-train", 1, 5e6, o.n_train)
+        NUM("--n-dev", 0, 1e5, o.n_dev)
+        NUM("--symbols", 2, 26, o.symbols)
+        NUM("--min-len", 1, 64, o.min_len)
+        NUM("--max-len", 1, 64, o.max_len)
+        NUM("--max-src-len-data", 0, SEQ2SEQ_MAX_SOURCE - 1, o.max_src_data)
+        NUM("--batch", 1, 4096, o.batch)
+        NUM("--warmup", 0, 1e9, o.warmup)
+        NUM("--threads", 1, 256, o.threads)
+        NUM("--dev-every", 1, 1e9, o.dev_every)
+        NUM("--log-every", 1, 1e9, o.log_every)
+        NUM("--lr", 0, 10, o.lr)
+        NUM("--clip", 0, 1e6, o.clip)
+        NUM("--dropout", 0, 0.95, o.dropout)
+        else { fprintf(stderr, "train: unknown option '%s' (see attnstep train --help)\n", a); return 2; }
+#undef NUM
+    }
+    if (!o.out) { fprintf(stderr, "train: --out FILE is required (the model and checkpoint path)\n"); return 2; }
+    if (strcmp(o.schedule, "constant") && strcmp(o.schedule, "linear")) { fprintf(stderr, "train: --schedule is constant or linear\n"); return 2; }
+    tensor_set_threads(o.threads);
+
+    Status st = {0};
+    Seq2Seq *m = NULL;
+    CorpusConfig cc;
+    int rc = 1;
+    char *vs = NULL, *vt = NULL, *cfg_json = NULL, *corpus_meta = NULL, *tcfg = NULL;
+    Corpus train = {0}, dev = {0};
+    TrainData dtrain = {0}, ddev = {0};
+    Trainer *tr = NULL;
+
+    if (o.resume) {
+        struct stat sb;
+        if (stat(o.out, &sb)) { fprintf(stderr, "train: --resume: no checkpoint at %s\n", o.out); return 1; }
+        if (!(m = seq2seq_load(o.out, &st))) { fprintf(stderr, "train: %s\n", st.message); return 1; }
+        long want_steps = o.steps;
+        if (apply_train_config(seq2seq_meta(m, "train_config"), &o)) {
+            fprintf(stderr, "train: %s has no train_config metadata: it was not written by attnstep train\n", o.out);
+            goto done;
+        }
+        if (steps_given) o.steps = want_steps;
+        if (train_cli_corpus_config(seq2seq_meta(m, "corpus"), &cc, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+    } else {
+        if (!o.task) { fprintf(stderr, "train: --task reverse|dates|translate is required\n"); return 2; }
+        int task = corpus_task_from_name(o.task);
+        if (task < 0) { fprintf(stderr, "train: unknown task '%s' (reverse, dates or translate)\n", o.task); return 2; }
+        int lang = corpus_lang_from_name(o.lang);
+        if (lang < 0) { fprintf(stderr, "train: unknown --lang '%s' (fr, es or both)\n", o.lang); return 2; }
+        int tutorial = !strcmp(o.arch, "tutorial-gru-bahdanau");
+        if (!tutorial && strcmp(o.arch, "rnn-seq2seq")) { fprintf(stderr, "train: --arch is tutorial-gru-bahdanau or rnn-seq2seq (got '%s')\n", o.arch); return 2; }
+        corpus_config_init(&cc, (CorpusTask)task);
+        cc.lang = (CorpusLang)lang;
+        if (o.symbols > 0) cc.symbols = o.symbols;
+        if (o.min_len > 0) cc.min_len = o.min_len;
+        if (o.max_len > 0) cc.max_len = o.max_len;
+        cc.max_src_len = o.max_src_data;
+        CorpusVocab sv = {0}, tv = {0};
+        if (corpus_vocab(&cc, 0, 1, &sv, &st) || corpus_vocab(&cc, 1, 1, &tv, &st)) {
+            fprintf(stderr, "train: %s\n", st.message);
+            corpus_vocab_free(&sv);
+            goto done;
+        }
+        vs = json_tokens(&sv, tutorial);
+        vt = json_tokens(&tv, tutorial);
+        corpus_vocab_free(&sv);
+        corpus_vocab_free(&tv);
+        const char *tok = corpus_task_mode(cc.task) == VOCAB_CHARS ? "chars" : "words";
+        char buf[1024];
+        if (tutorial) {
+            if (strcmp(o.cell, "gru") || strcmp(o.attention, "additive") || strcmp(o.query, "prev") || o.layers != 1 || o.bi ||
+                (o.emb && o.emb != o.hidden) || o.feed || strcmp(o.window, "global") || o.qctx || o.qlang || strcmp(o.dec_init, "last")) {
+                fprintf(stderr, "train: the tutorial-gru-bahdanau arch is fixed (1-layer GRU, additive attention, query prev, emb = hidden); use --arch rnn-seq2seq for other settings\n");
+                goto done;
+            }
+            snprintf(buf, sizeof buf, "{\"tokenizer\":\"%s\",\"max_len\":%d}", tok, cc.task == CORPUS_TRANSLATE ? 80 : 40);
+        } else {
+            int max_src = o.max_src_len;
+            if (!strcmp(o.attention, "location") && !max_src) max_src = cc.task == CORPUS_TRANSLATE ? 64 : 40;
+            snprintf(buf, sizeof buf,
+                     "{\"cell\":\"%s\",\"nonlinearity\":\"%s\",\"hidden\":%d,\"emb\":%d,\"layers\":%d,\"bidirectional\":%s,"
+                     "\"attention\":\"%s\",\"window\":\"%s\",\"window_d\":%d,\"query\":\"%s\",\"input_feed\":%s,\"dec_init\":\"%s\","
+                     "\"query_context\":%s,\"query_lang\":%s%s%.0d,\"tokenizer\":\"%s\",\"max_len\":%d}",
+                     o.cell, o.nonlin, o.hidden, o.emb ? o.emb : o.hidden, o.layers, o.bi ? "true" : "false", o.attention, o.window,
+                     o.window_d, o.query, o.feed ? "true" : "false", o.dec_init, o.qctx ? "true" : "false", o.qlang ? "true" : "false",
+                     max_src ? ",\"max_src_len\":" : "", max_src, tok, cc.task == CORPUS_TRANSLATE ? 80 : 40);
+        }
+        cfg_json = strdup(buf);
+        corpus_meta = corpus_json(&cc);
+        tcfg = train_config_json(&o);
+        const char *name = o.name;
+        if (!name) { const char *sl = strrchr(o.out, '/'); name = sl ? sl + 1 : o.out; }
+        const char *keys[] = {"name", "task", "corpus", "train_config"};
+        const char *vals[] = {name, corpus_task_name(cc.task), corpus_meta, tcfg};
+        m = train_model_new(o.arch, cfg_json, o.hidden, vs, vt, o.seed, keys, vals, 4, &st);
+        if (!m) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+    }
+
+    /* data */
+    cc.seed = o.data_seed;
+    cc.split = CORPUS_TRAIN;
+    if (corpus_generate(&cc, o.n_train, &train, &st)) { fprintf(stderr, "train: training corpus: %s\n", st.message); goto done; }
+    cc.split = CORPUS_DEV;
+    if (o.n_dev > 0 && corpus_generate(&cc, o.n_dev, &dev, &st)) { fprintf(stderr, "train: dev corpus: %s\n", st.message); goto done; }
+    if (train_data_from_corpus(m, &train, &dtrain, &st) || (o.n_dev > 0 && train_data_from_corpus(m, &dev, &ddev, &st))) {
+        fprintf(stderr, "train: %s\n", st.message);
+        goto done;
+    }
+    corpus_free(&train);
+    corpus_free(&dev);
+
+    TrainConfig tc;
+    train_config_default(&tc);
+    tc.batch = o.batch;
+    tc.lr = (float)o.lr;
+    tc.schedule = !strcmp(o.schedule, "linear") ? TRAIN_LR_WARMUP_LINEAR : TRAIN_LR_CONSTANT;
+    tc.warmup = o.warmup;
+    tc.total_steps = (int)o.steps;
+    tc.clip = (float)o.clip;
+    tc.dropout = (float)o.dropout;
+    tc.seed = o.seed;
+    if (!(tr = trainer_new(m, &tc, dtrain.max_src, dtrain.max_tgt, &st))) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+    if (o.resume) {
+        if (trainer_load_opt(tr, o.out, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+        fprintf(stderr, "train: resuming %s at step %ld of %ld\n", o.out, tr->step, o.steps);
+    } else {
+        fprintf(stderr, "train: %s %s on %s: %ld parameters, %d training / %d dev examples, %ld steps of %d\n",
+                o.arch, cfg_json, corpus_task_name(cc.task), m->param_count, dtrain.n, ddev.n, o.steps, o.batch);
+    }
+    if (!tcfg) tcfg = strdup(seq2seq_meta(m, "train_config") ? seq2seq_meta(m, "train_config") : "{}");
+
+    double t0 = now(), t_log = t0, loss_acc = 0.0;
+    long tok_acc = 0, tok_total = 0, n_acc = 0, start_step = tr->step;
+    TrainEval ev = {0};
+    int have_ev = 0;
+    float last_loss = NAN;
+    while (tr->step < o.steps) {
+        float loss;
+        if (trainer_step(tr, &dtrain, &loss, &st)) {
+            fprintf(stderr, "\ntrain: %s\n", st.message);
+            goto done;
+        }
+        loss_acc += loss;
+        n_acc++;
+        tok_acc += tr->last_tokens;
+        tok_total += tr->last_tokens;
+        int dev_now = ddev.n > 0 && (tr->step % o.dev_every == 0 || tr->step == o.steps);
+        if (dev_now) {
+            if (train_evaluate(m, &ddev, ddev.n, &ev, &st)) { fprintf(stderr, "train: dev: %s\n", st.message); goto done; }
+            have_ev = 1;
+        }
+        if (tr->step % o.log_every == 0 || dev_now || tr->step == o.steps) {
+            double t = now();
+            double tps = tok_acc / (t - t_log > 1e-9 ? t - t_log : 1e-9);
+            double rate = (tr->step - start_step) / (t - t0);
+            char eta[32];
+            fmt_duration(eta, sizeof eta, (o.steps - tr->step) / (rate > 0 ? rate : 1e-9));
+            last_loss = (float)(loss_acc / n_acc);
+            fprintf(stderr, "step %6ld/%ld  loss %.4f  lr %.2e  |g| %.2f  %7.0f tok/s  ETA %s", tr->step, o.steps, last_loss,
+                    train_lr(&tc, tr->step - 1), tr->last_grad_norm, tps, eta);
+            if (have_ev) fprintf(stderr, "  dev exact %.3f  tok %.3f", ev.exact, ev.token_acc);
+            fputc('\n', stderr);
+            loss_acc = 0; n_acc = 0; tok_acc = 0; t_log = t;
+        }
+        if (dev_now || tr->step == o.steps) {
+            char sloss[32], sexact[32], stok[32];
+            snprintf(sloss, sizeof sloss, "%.6f", last_loss);
+            snprintf(sexact, sizeof sexact, "%.4f", have_ev ? ev.exact : 0.0);
+            snprintf(stok, sizeof stok, "%.4f", have_ev ? ev.token_acc : 0.0);
+            const char *keys[] = {"train_loss", "dev_exact_match", "dev_token_accuracy", "train_config"};
+            const char *vals[] = {sloss, sexact, stok, tcfg};
+            if (trainer_save(tr, o.out, keys, vals, 4, &st)) { fprintf(stderr, "train: checkpoint: %s\n", st.message); goto done; }
+        }
+    }
+    double el = now() - t0;
+    fprintf(stderr, "train: done, %ld steps in %.1f s (%.0f target tokens/s); model at %s\n", tr->step - start_step, el,
+            el > 0 ? tok_total / el : 0.0, o.out);
+    rc = 0;
+done:
+    trainer_free(tr);
+    train_data_free(&dtrain);
+    train_data_free(&ddev);
+    corpus_free(&train);
+    corpus_free(&dev);
+    seq2seq_free(m);
+    free(vs); free(vt); free(cfg_json); free(corpus_meta); free(tcfg);
+    return rc;
+}

@@ -731,7 +731,12 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++) {
             float *lp = a->logprobs + ((size_t)t * B + b) * Vt;
-            tensor_log_softmax(lp, lp, Vt);
+            /* non-finite logits (diverged weights) give a NaN loss, without feeding NaN to
+             * the softmax kernels */
+            int finite = 1;
+            for (int i = 0; i < Vt; i++) finite &= isfinite(lp[i]) != 0;
+            if (!finite) { for (int i = 0; i < Vt; i++) lp[i] = NAN; }
+            else tensor_log_softmax(lp, lp, Vt);
             if (t < a->tgt_len[b]) { nll -= lp[a->tgt_out[(size_t)t * B + b]]; ntok++; }
         }
     return (float)(nll / (double)ntok);

@@ -312,12 +312,51 @@ static void test_finite_differences_featured(void **state) {
     print_message("featured finite differences: %d coordinates, worst relative error %.3g\n", n, worst);
 }
 
+/* Dropout: with the mask generator reset before every forward, the masks are fixed and
+ * the loss is a smooth function of the weights again. */
+static void test_dropout_gradient(void **state) {
+    (void)state;
+    Combo c = {"lstm", "tanh", "additive", "global", "prev", 0, 2, 1, 0, 1, 1, 4, 3};
+    Seq2Seq *m = tiny_model(&c, 77);
+    Batch bt;
+    tiny_batch(&bt);
+    Status st = {0};
+    TrainActs *a = train_acts_new(m, bt.B, bt.S, bt.T, &st);
+    float *grad = calloc((size_t)m->param_count, sizeof(float));
+    uint64_t rng = 5;
+    float l0 = train_forward(m, a, &bt.tb, 0.3f, &rng);
+    train_backward(m, a, grad);
+    rng = 5;
+    assert_true(train_forward(m, a, &bt.tb, 0.3f, &rng) == l0); /* same masks, same loss */
+    assert_true(train_forward(m, a, &bt.tb, 0.0f, NULL) != l0); /* dropout changed something */
+    TrainParam ps[128];
+    int np = train_params(m, ps, 128), checked = 0;
+    for (int p = 0; p < np; p++)
+        for (int k = 0; k < 8 && k < ps[p].numel; k++) {
+            long i = (long)(rnd() % (uint64_t)ps[p].numel);
+            float *w = m->block + ps[p].offset + i, keep = *w, h = 1e-2f;
+            *w = keep + h; rng = 5;
+            double lp = train_forward(m, a, &bt.tb, 0.3f, &rng);
+            *w = keep - h; rng = 5;
+            double lm = train_forward(m, a, &bt.tb, 0.3f, &rng);
+            *w = keep;
+            double fd = (lp - lm) / (2.0 * h), an = grad[ps[p].offset + i];
+            if (!(fabs(fd - an) <= 1e-3 + 2e-2 * fabs(an))) fail_msg("dropout: d loss / d %s[%ld]: backward %.7g, finite difference %.7g", ps[p].name, i, an, fd);
+            checked++;
+        }
+    print_message("dropout 0.3: %d coordinates match finite differences\n", checked);
+    free(grad);
+    train_acts_free(a);
+    seq2seq_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixture_gru),
         cmocka_unit_test(test_fixture_lstm),
         cmocka_unit_test(test_finite_differences_featured),
         cmocka_unit_test(test_finite_differences),
+        cmocka_unit_test(test_dropout_gradient),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
