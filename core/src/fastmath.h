@@ -34,6 +34,7 @@ static inline float fm_exp(float x) {
     x = x < -87.3f ? -87.3f : x;
     x = x > 88.3f ? 88.3f : x;
     float t = x * FM_LOG2E;
+    t = t == t ? t : 0.0f; /* NaN: converting it to int is undefined; r below keeps the NaN */
     int32_t ni = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
     float n = (float)ni;
     float r = x - n * FM_LN2_HI;

@@ -573,6 +573,15 @@ int seq2seq_encode(const Seq2Seq *m, Seq2SeqRun *r, const int *src_ids, int S,
         in_size = H;
     }
     memcpy(r->keys, in, (size_t)S * H * sizeof(float));
+    /* Finite weights can still overflow float32 (e.g. 1e37 weights): refuse rather than decode NaN. */
+    for (size_t i = 0; i < (size_t)S * H; i++)
+        if (!isfinite(r->keys[i]))
+            return status_fail(st, "the encoder produced a non-finite value (NaN or Inf) at source position %d: "
+                                   "the model's weights overflow float32 on this input", (int)(i / (size_t)H));
+    for (size_t i = 0; i < (size_t)c->layers * H; i++)
+        if (!isfinite(r->final_h[i]) || (lstm && !isfinite(r->final_c[i])))
+            return status_fail(st, "the encoder's final state holds a non-finite value (NaN or Inf): "
+                                   "the model's weights overflow float32 on this input");
     if (c->scorer != ATTN_NONE) attention_prepare_keys(&m->attn_shape, &m->w.attn, r->keys_proj, r->keys, S);
     return 0;
 }
@@ -769,6 +778,10 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
 
     /* output layer */
     tensor_linear(logprobs, out_in, m->w.out_w, m->w.out_b, B, H, Vt);
+    for (size_t i = 0; i < (size_t)B * Vt; i++)
+        if (!isfinite(logprobs[i]))
+            return status_fail(st, "decoder step %d produced a non-finite output score (NaN or Inf): "
+                                   "the model's weights overflow float32 on this input", step);
     for (int b = 0; b < B; b++) tensor_log_softmax(logprobs + (size_t)b * Vt, logprobs + (size_t)b * Vt, Vt);
     return 0;
 }

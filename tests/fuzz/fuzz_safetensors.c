@@ -7,6 +7,9 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore/include \
  *       tests/fuzz/fuzz_safetensors.c core/src/safetensors.c core/src/status.c -lcjson -lm
  *   ./a.out -max_total_time=60 tests/fuzz/seeds/safetensors
+ * or simply: scripts/fuzz 60 fuzz_safetensors
+ *
+ * fuzz-sources: core/src/safetensors.c core/src/status.c
  */
 #include <stddef.h>
 #include <stdint.h>

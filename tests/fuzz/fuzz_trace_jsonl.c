@@ -8,6 +8,9 @@
  *   clang -g -O1 -fsanitize=fuzzer,address -Icore/include tests/fuzz/fuzz_trace_jsonl.c \
  *         core/src/events.c core/src/status.c -lm -o fuzz_trace_jsonl
  *   ./fuzz_trace_jsonl -max_total_time=60 tests/fuzz/seeds/trace_jsonl
+ * or simply: scripts/fuzz 60 fuzz_trace_jsonl
+ *
+ * fuzz-sources: core/src/events.c core/src/status.c
  */
 #include <stdint.h>
 #include <stdio.h>
