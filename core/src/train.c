@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,30 @@
 /* Helpers                                                                   */
 /* ======================================================================== */
 
-static inline float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
+/* Branch-free exp / tanh / sigmoid that GCC vectorises (Cephes-style exp: range reduction
+ * + degree-6 polynomial, ~2 ulp; tanh abs error < 3e-7). NaN inputs give garbage, which
+ * the NaN checks on the loss and gradient norm catch. */
+static inline float fexp(float x) {
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    /* round to nearest by the 1.5 * 2^23 trick (|x log2 e| < 128), which vectorises where
+     * floorf is a library call */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } sc;
+    sc.i = (int32_t)((uint32_t)((int32_t)n + 127) << 23);
+    return p * sc.f;
+}
+static inline float ftanh(float x) { return 1.0f - 2.0f / (fexp(2.0f * x) + 1.0f); }
+static inline float sigm(float x) { return 1.0f / (1.0f + fexp(-x)); }
 
 /* Y (rows, M) = X W^T (+ b) (+ Y when acc), with row strides. */
 static void linear_fw(float *Y, int ldy, const float *X, int ldx, const float *W, const float *b,
@@ -79,7 +103,7 @@ void train_cell_forward(RnnCell cell, float *h, float *c, float *gates, float *g
             for (int i = 0; i < H; i++) {
                 float r = sigm(xi[i] + hh[i]);
                 float z = sigm(xi[H + i] + hh[H + i]);
-                float n = tanhf(xi[2 * H + i] + r * hh[2 * H + i]);
+                float n = ftanh(xi[2 * H + i] + r * hh[2 * H + i]);
                 ho[i] = (1.0f - z) * n + z * hp[i];
                 go[i] = r; go[H + i] = z; go[2 * H + i] = n;
                 ghn[(size_t)b * H + i] = hh[2 * H + i];
@@ -91,10 +115,10 @@ void train_cell_forward(RnnCell cell, float *h, float *c, float *gates, float *g
             for (int i = 0; i < H; i++) {
                 float ig = sigm(xi[i] + hh[i]);
                 float fg = sigm(xi[H + i] + hh[H + i]);
-                float gg = tanhf(xi[2 * H + i] + hh[2 * H + i]);
+                float gg = ftanh(xi[2 * H + i] + hh[2 * H + i]);
                 float og = sigm(xi[3 * H + i] + hh[3 * H + i]);
                 co[i] = fg * cp[i] + ig * gg;
-                ho[i] = og * tanhf(co[i]);
+                ho[i] = og * ftanh(co[i]);
                 go[i] = ig; go[H + i] = fg; go[2 * H + i] = gg; go[3 * H + i] = og;
             }
             break;
@@ -103,7 +127,7 @@ void train_cell_forward(RnnCell cell, float *h, float *c, float *gates, float *g
             for (int i = 0; i < H; i++) { float v = xi[i] + hh[i]; ho[i] = v > 0.0f ? v : 0.0f; }
             break;
         default:
-            for (int i = 0; i < H; i++) ho[i] = tanhf(xi[i] + hh[i]);
+            for (int i = 0; i < H; i++) ho[i] = ftanh(xi[i] + hh[i]);
             break;
         }
     }
@@ -148,7 +172,7 @@ void train_cell_backward(RnnCell cell, float *dgi, float *dgh, float *dh_prev, f
             float *dcp = dc_prev + (size_t)b * H;
             for (int i = 0; i < H; i++) {
                 float ig = go[i], fg = go[H + i], gg = go[2 * H + i], og = go[3 * H + i];
-                float tc = tanhf(cc[i]);
+                float tc = ftanh(cc[i]);
                 float dct = (dc ? dc[(size_t)b * H + i] : 0.0f) + d[i] * og * (1.0f - tc * tc);
                 float dog = d[i] * tc;
                 float dig = dct * gg, dfg = dct * cp[i], dgg = dct * ig;
@@ -223,6 +247,7 @@ struct TrainActs {
     float *centre;               /* (T,B) */
     int *lo, *hi;                /* (T,B) */
     float *lp_t;                 /* (T,B,H) tanh(Wp q) (local-p) */
+    float *attn_th;              /* (T,B,S,H) additive/concat: tanh(qproj + keys_proj_j) */
     float *context;              /* (T,B,H) */
     float *wc_in;                /* (T,B,2H) [c; h] */
     float *htil;                 /* (T,B,H) */
@@ -295,7 +320,8 @@ TrainActs *train_acts_new(const Seq2Seq *m, int max_B, int max_S, int max_T, Sta
     ADD(&a->query, T * B * Q); ADD(&a->qproj, T * B * qp);
     ADD(&a->energies, T * B * S); ADD(&a->soft, T * B * S); ADD(&a->weights, T * B * S);
     ADD(&a->centre, T * B); ADD(&a->lo, T * B); ADD(&a->hi, T * B);
-    ADD(&a->lp_t, T * B * H); ADD(&a->context, T * B * H); ADD(&a->wc_in, T * B * 2 * H);
+    ADD(&a->lp_t, T * B * H);
+    ADD(&a->attn_th, c->scorer == ATTN_ADDITIVE || c->scorer == ATTN_CONCAT ? T * B * S * H : 1); ADD(&a->context, T * B * H); ADD(&a->wc_in, T * B * 2 * H);
     ADD(&a->htil, T * B * H); ADD(&a->out_in, T * B * H); ADD(&a->out_mask, T * B * H);
     ADD(&a->logprobs, T * B * Vt); ADD(&a->dlogits, T * B * Vt); ADD(&a->dout_in, T * B * H);
     ADD(&a->dh_tmp, B * H); ADD(&a->dc_tmp, B * H); ADD(&a->dx, B * DX); ADD(&a->dquery, B * Q);
@@ -340,7 +366,7 @@ const float *train_weights(const TrainActs *a, int t, int b) {
  * keys_proj: (S,B,P); query: (B,Q). */
 static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *query, float *qproj,
                          float *energies, float *soft, float *weights, float *centre, int *lo, int *hi,
-                         float *lp_t, float *context, const float *keys) {
+                         float *lp_t, float *th, float *context, const float *keys) {
     const AttnWeights *w = &m->w.attn;
     const AttnShape *sh = &m->attn_shape;
     int B = a->B, S = a->S, H = a->H, Q = a->Q, P = a->P;
@@ -353,7 +379,7 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, Q, 1.0f, query, Q, w->W, Q + H, 0.0f, qproj, H);
     if (sh->window == ATTN_LOCAL_P) {
         linear_fw(lp_t, H, query, Q, w->Wp, NULL, B, Q, H, 0);
-        for (size_t i = 0; i < (size_t)B * H; i++) lp_t[i] = tanhf(lp_t[i]);
+        for (size_t i = 0; i < (size_t)B * H; i++) lp_t[i] = ftanh(lp_t[i]);
     }
     float *tmp = a->tmp;
     for (int b = 0; b < B; b++) {
@@ -364,18 +390,12 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
             const float *k = keys + ((size_t)j * B + b) * H;
             const float *kp = a->keys_proj + ((size_t)j * B + b) * P;
             switch (sh->scorer) {
-            case ATTN_ADDITIVE: {
-                const float *qp = qproj + (size_t)b * H;
-                float acc = 0.0f;
-                for (int i = 0; i < H; i++) acc += w->Va_w[i] * tanhf(qp[i] + kp[i]);
-                e[j] = acc + w->Va_b[0];
-                break;
-            }
+            case ATTN_ADDITIVE:
             case ATTN_CONCAT: {
                 const float *qp = qproj + (size_t)b * H;
-                float acc = 0.0f;
-                for (int i = 0; i < H; i++) acc += w->v[i] * tanhf(qp[i] + kp[i]);
-                e[j] = acc;
+                float *tj = th + ((size_t)b * S + j) * H;
+                for (int i = 0; i < H; i++) tj[i] = ftanh(qp[i] + kp[i]);
+                e[j] = sh->scorer == ATTN_ADDITIVE ? tensor_dot(w->Va_w, tj, H) + w->Va_b[0] : tensor_dot(w->v, tj, H);
                 break;
             }
             case ATTN_DOT: e[j] = tensor_dot(q, k, H); break;
@@ -431,7 +451,7 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
  * dkeys (S,B,H), dkeys_proj (S,B,P) and the attention parameter gradients. */
 static void attn_backward(const Seq2Seq *m, TrainActs *a, float *grad, const float *dcontext, const float *query,
                           const float *qproj, const float *soft, const float *weights, const float *centre,
-                          const int *lo, const int *hi, const float *lp_t, const float *keys) {
+                          const int *lo, const int *hi, const float *lp_t, const float *th, const float *keys) {
     const AttnWeights *w = &m->w.attn;
     const AttnShape *sh = &m->attn_shape;
     const float *blk = m->block;
@@ -492,10 +512,11 @@ static void attn_backward(const Seq2Seq *m, TrainActs *a, float *grad, const flo
                 const float *v = sh->scorer == ATTN_ADDITIVE ? w->Va_w : w->v;
                 float *dv = GP(v);
                 float *dqpb = dqp + (size_t)b * H;
+                const float *tj = th + ((size_t)b * S + j) * H;
+                (void)qp; (void)kp;
                 for (int i = 0; i < H; i++) {
-                    float th = tanhf(qp[i] + kp[i]);
-                    dv[i] += dej * th;
-                    float dpre = dej * v[i] * (1.0f - th * th);
+                    dv[i] += dej * tj[i];
+                    float dpre = dej * v[i] * (1.0f - tj[i] * tj[i]);
                     dqpb[i] += dpre;
                     dkp[i] += dpre;
                 }
@@ -563,6 +584,7 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
     int H = a->H, Hd = a->Hd, E = a->E, G = a->G, L = a->L, Q = a->Q, P = a->P, Vt = a->Vt, din = a->din;
     int lstm = c->cell == RNN_LSTM, has_attn = c->scorer != ATTN_NONE;
     int Vs = vocab_size(m->src_vocab);
+    size_t th_on = c->scorer == ATTN_ADDITIVE || c->scorer == ATTN_CONCAT;
     a->dropout = dropout;
     float keep = 1.0f - dropout, inv_keep = dropout > 0.0f ? 1.0f / keep : 1.0f;
     assert(dropout >= 0.0f && dropout < 1.0f && (dropout == 0.0f || rng));
@@ -678,7 +700,7 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
             } } while (0)
         #define ATTEND() attn_forward(m, a, t, query, a->qproj + tb * a->qp_size, a->energies + tb * S, \
                                       a->soft + tb * S, a->weights + tb * S, a->centre + tb, a->lo + tb, a->hi + tb, \
-                                      a->lp_t + tb * H, a->context + tb * H, keys)
+                                      a->lp_t + tb * H, a->attn_th + tb * S * H * th_on, a->context + tb * H, keys)
         if (has_attn && !c->query_current) {
             BUILD_QUERY(a->dec_h[L - 1] + tb * H);
             ATTEND();
@@ -709,7 +731,7 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
                 memcpy(wc + (size_t)b * 2 * H + H, h_top + (size_t)b * H, (size_t)H * sizeof(float));
             }
             linear_fw(ht, H, wc, 2 * H, m->w.Wc, NULL, B, 2 * H, H, 0);
-            for (size_t i = 0; i < (size_t)B * H; i++) ht[i] = tanhf(ht[i]);
+            for (size_t i = 0; i < (size_t)B * H; i++) ht[i] = ftanh(ht[i]);
             oin = ht;
         }
         #undef BUILD_QUERY
@@ -754,6 +776,7 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
     int H = a->H, Hd = a->Hd, E = a->E, G = a->G, L = a->L, Q = a->Q, P = a->P, Vt = a->Vt, din = a->din;
     int lstm = c->cell == RNN_LSTM, gru = c->cell == RNN_GRU, has_attn = c->scorer != ATTN_NONE;
     const float *keys = a->enc_out[L - 1];
+    size_t th_on = c->scorer == ATTN_ADDITIVE || c->scorer == ATTN_CONCAT;
 
     /* ---- loss and output layer ---- */
     long ntok = 0;
@@ -788,7 +811,8 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
         size_t tb = (size_t)t * B;
         const float *query = a->query + tb * Q;
         #define ATTN_BACK(dctx) attn_backward(m, a, grad, dctx, query, a->qproj + tb * a->qp_size, a->soft + tb * S, \
-                                              a->weights + tb * S, a->centre + tb, a->lo + tb, a->hi + tb, a->lp_t + tb * H, keys)
+                                              a->weights + tb * S, a->centre + tb, a->lo + tb, a->hi + tb, a->lp_t + tb * H, \
+                                              a->attn_th + tb * S * H * th_on, keys)
         /* distributes dquery: [h; c(t-1)?; lang?] -> dhq (B,H) += , dctx_carry =, dlang += */
         #define SPLIT_DQUERY(dhq) do { \
             for (int b = 0; b < B; b++) { \
