@@ -237,14 +237,22 @@ Transformer *transformer_from_safetensors(const SafeTensors *f, const char *name
         if (!wanted) { status_fail(st, "unexpected tensor '%s' for arch " ARCH " (a different architecture, or tied embeddings?)", f->tensors[i].name); goto fail; }
     }
     m->block = malloc(total * sizeof(float) + 16);
-    if (!m->block) { status_fail(st, "out of memory for %zu weights", total); goto fail; }
+    m->tensors = calloc((size_t)specs->n, sizeof *m->tensors);
+    if (!m->block || !m->tensors) { status_fail(st, "out of memory for %zu weights", total); goto fail; }
     size_t off = 0;
     for (int i = 0; i < specs->n; i++) {
         const SafeTensor *x = safetensors_find(f, specs->items[i].name);
         memcpy(m->block + off, x->data, (size_t)x->numel * sizeof(float));
         *specs->items[i].dst = m->block + off;
+        TransformerTensor *tt = &m->tensors[i];
+        memcpy(tt->name, specs->items[i].name, sizeof tt->name);
+        tt->ndim = specs->items[i].ndim;
+        memcpy(tt->shape, specs->items[i].shape, sizeof tt->shape);
+        tt->numel = (long)x->numel;
+        tt->data = m->block + off;
         off += (size_t)x->numel;
     }
+    m->tensor_count = specs->n;
     m->param_count = (long)total;
     free(specs);
     specs = NULL;
@@ -280,6 +288,7 @@ void transformer_free(Transformer *m) {
     vocab_free(m->src_vocab);
     vocab_free(m->tgt_vocab);
     free(m->block);
+    free(m->tensors);
     for (int i = 0; i < m->meta_count; i++) {
         if (m->meta_keys) free(m->meta_keys[i]);
         if (m->meta_values) free(m->meta_values[i]);
@@ -291,6 +300,11 @@ void transformer_free(Transformer *m) {
 
 const char *transformer_meta(const Transformer *m, const char *key) {
     for (int i = 0; i < m->meta_count; i++) if (!strcmp(m->meta_keys[i], key)) return m->meta_values[i];
+    return NULL;
+}
+
+const TransformerTensor *transformer_find_tensor(const Transformer *m, const char *name) {
+    for (int i = 0; i < m->tensor_count; i++) if (!strcmp(m->tensors[i].name, name)) return &m->tensors[i];
     return NULL;
 }
 

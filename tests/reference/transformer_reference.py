@@ -145,6 +145,13 @@ class Seq2SeqTransformer(nn.Module):
     def decode(self, tgt, memory, tgt_mask):
         return self.transformer.decoder(self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask)
 
+    def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask, memory_key_padding_mask):
+        src_emb = self.positional_encoding(self.src_tok_emb(src))
+        tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
+        outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
+                                src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
+        return self.generator(outs)
+
 
 def generate_square_subsequent_mask(sz):
     mask = (torch.triu(torch.ones((sz, sz))) == 1).transpose(0, 1)
@@ -315,6 +322,42 @@ def case(name, seed, n_enc, n_dec, d, nhead, ffn, n_src, n_tgt, norm_first, sent
         os.path.getsize(mp), os.path.getsize(ep)))
 
 
+def grad_case(name, seed, norm_first, src_ids, tgt_ids):
+    """A small model (d=8, 2 heads, 2+2 layers, FFN 16, vocabularies of 10), the tutorial's
+    train_epoch loss for one pair (batch 1, dropout off) and autograd's gradient of every
+    parameter: tfm-<case>.model.safetensors and tfm-<case>.grad.safetensors with
+    grad.<param name>, logprobs (T, V), metadata model, src_ids, tgt_in, tgt_out, loss."""
+    src_vocab = SPECIALS + list("abcdef")
+    tgt_vocab = SPECIALS + list("ABCDEF")
+    m = build(seed, 2, 2, 8, 2, 16, len(src_vocab), len(tgt_vocab), norm_first)
+    cfg = {"nhead": 2}
+    if norm_first:
+        cfg["norm_first"] = True
+    meta = {"arch": "tutorial-transformer", "src_vocab": jdump(src_vocab), "tgt_vocab": jdump(tgt_vocab),
+            "config": jdump(cfg), "name": name, "task": "attnstep gradient fixture (random weights)",
+            "train_source": "tests/reference/transformer_reference.py (seed %d)" % seed}
+    st_write(os.path.join(FIXTURES, name + ".model.safetensors"), dict(m.state_dict()), meta)
+    src = torch.tensor(src_ids, dtype=torch.long).view(-1, 1)
+    tgt = torch.tensor(tgt_ids, dtype=torch.long).view(-1, 1)
+    S = src.shape[0]
+    tgt_input = tgt[:-1, :]
+    src_mask = torch.zeros((S, S)).type(torch.bool)
+    tgt_mask = generate_square_subsequent_mask(tgt_input.shape[0])
+    m.zero_grad()
+    logits = m(src, tgt_input, src_mask, tgt_mask, None, None, None)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=PAD)
+    tgt_out = tgt[1:, :]
+    loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+    loss.backward()
+    out = {"grad." + k: p.grad for k, p in m.named_parameters()}
+    out["logprobs"] = F.log_softmax(logits[:, 0], dim=-1)
+    gp = os.path.join(FIXTURES, name + ".grad.safetensors")
+    st_write(gp, out, {"model": name + ".model.safetensors", "src_ids": jdump(src_ids),
+                       "tgt_in": jdump(tgt_ids[:-1]), "tgt_out": jdump(tgt_ids[1:]),
+                       "loss": "%.9g" % loss.item()})
+    print("  %s: loss %.6f, %d bytes" % (os.path.basename(gp), loss.item(), os.path.getsize(gp)))
+
+
 def main():
     os.makedirs(FIXTURES, exist_ok=True)
     # d=16, 2 heads, 2+2 layers, FFN 32, vocabularies of 12
@@ -322,6 +365,9 @@ def main():
     case("tfm-prenorm", 200, 2, 2, 16, 2, 32, 8, 8, True, "d b a g", 5)
     # other shapes: 4 heads of 4, one encoder layer, three decoder layers, characters, an unknown piece
     case("tfm-h4-l1x3-chars", 300, 1, 3, 16, 4, 24, 8, 9, False, "bad cafe!", 5, tokenizer="chars")
+    # training gradients (a PAD target at the end checks ignore_index)
+    grad_case("tfm-grad-post", 400, False, [BOS, 4, 7, 9, 5, 8, EOS], [BOS, 6, 9, 4, 7, EOS, PAD])
+    grad_case("tfm-grad-prenorm", 500, True, [BOS, 5, 5, 4, EOS], [BOS, 5, 5, 8, 7, 9, EOS])
 
 
 if __name__ == "__main__":

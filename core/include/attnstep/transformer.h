@@ -96,6 +96,15 @@ typedef struct TransformerWeights {
     const float *gen_w, *gen_b;             /* (Vt, d), (Vt) */
 } TransformerWeights;
 
+/* One stored tensor: its state_dict name, shape and data (inside Transformer.block). */
+typedef struct TransformerTensor {
+    char name[96];
+    int ndim;
+    int64_t shape[3];
+    long numel;
+    const float *data;
+} TransformerTensor;
+
 typedef struct Transformer {
     char arch[48];
     TransformerConfig cfg;
@@ -104,7 +113,9 @@ typedef struct Transformer {
     int state_size;                         /* floats per hypothesis: header + 2 · dec_layers · max_len · d */
     TransformerWeights w;                   /* pointers into `block` */
     float *block;                           /* the one weights allocation, owned */
-    long param_count;
+    long param_count;                       /* floats in block (position table included) */
+    int tensor_count;
+    TransformerTensor *tensors;             /* every tensor of the file, in block order, owned */
     int meta_count;
     char **meta_keys, **meta_values;        /* the file's metadata, owned */
 } Transformer;
@@ -117,6 +128,8 @@ Transformer *transformer_load(const char *path, Status *st);
 Transformer *transformer_from_safetensors(const SafeTensors *f, const char *name, Status *st);
 void transformer_free(Transformer *m); /* NULL is a no-op */
 const char *transformer_meta(const Transformer *m, const char *key); /* NULL if absent */
+/* The tensor of that state_dict name (for saving checkpoints, tests), or NULL. */
+const TransformerTensor *transformer_find_tensor(const Transformer *m, const char *name);
 
 /* Tokenises text with the model's tokenizer (config tokenizer, default words) and wraps it
  * in BOS … EOS. Unknown pieces become UNK (id 0), as the tutorial's vocabulary does.
@@ -177,5 +190,35 @@ int transformer_decode_step(const Transformer *m, TransformerRun *r, float *stat
 /* Cross-attention weights of row b from the last decode step, averaged over the heads of
  * the last decoder layer: (S). For alignment views and AER, like seq2seq_last_weights. */
 const float *transformer_last_cross_weights(const TransformerRun *r, int b);
+
+/* ------------------------------------------------------------------------ */
+/* Training: teacher-forced forward with a tape, and the backward pass       */
+/* (core/src/transformer_train.c; not yet wired into train.h's loop)         */
+/* ------------------------------------------------------------------------ */
+
+typedef struct TransformerTape TransformerTape;
+
+/* Activations of one sentence pair up to max_src source and max_tgt target positions.
+ * NULL with st when a size is outside 1..max_pos (or 1..max_len for the target) or on
+ * out of memory. */
+TransformerTape *transformer_tape_new(const Transformer *m, int max_src, int max_tgt, Status *st);
+void transformer_tape_free(TransformerTape *t); /* NULL is a no-op */
+
+/* The tutorial's training forward for one pair (batch 1, no padding masks):
+ * logits = generator(transformer(src_emb, tgt_emb, causal tgt mask)), loss =
+ * CrossEntropyLoss(ignore_index = PAD): the mean over positions t with tgt_out[t] != PAD of
+ * -log p(tgt_out[t]); 0 when every target is PAD.
+ * src: (S) ids, BOS … EOS; tgt_in: (T) ids, BOS first; tgt_out: (T) ids (tgt_in shifted).
+ * logprobs: (T, Vt) out, or NULL. Keeps every activation in t for the backward pass.
+ * -1 with st on sizes beyond the tape or ids outside the vocabularies. */
+int transformer_train_forward(const Transformer *m, TransformerTape *t, const int *src, int S, const int *tgt_in,
+                              const int *tgt_out, int T, float *loss, float *logprobs, Status *st);
+
+/* Adds d loss / d weights of the last transformer_train_forward to grads:
+ * (m->param_count) floats laid out as m->block, so the gradient of the tensor at
+ * m->w.X is at transformer_grad_of(m, grads, m->w.X). The position table gets its
+ * gradient too (PyTorch keeps it as a fixed buffer: ignore it to train as the tutorial). */
+void transformer_train_backward(const Transformer *m, TransformerTape *t, float *grads);
+float *transformer_grad_of(const Transformer *m, float *grads, const float *weight);
 
 #endif
