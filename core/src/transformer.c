@@ -631,6 +631,17 @@ int transformer_state_len(const Transformer *m, const float *state) {
     return (int)state[0];
 }
 
+void transformer_state_copy(const Transformer *m, float *dst, const float *src) {
+    assert(dst != src);
+    int n = (int)src[0];
+    assert(n >= 0 && n <= m->cfg.max_len);
+    memcpy(dst, src, TRANSFORMER_STATE_HEADER * sizeof(float));
+    for (int l = 0; l < m->cfg.dec_layers; l++) {
+        memcpy(state_k(m, dst, l), state_k(m, (float *)src, l), (size_t)n * m->cfg.d * sizeof(float));
+        memcpy(state_v(m, dst, l), state_v(m, (float *)src, l), (size_t)n * m->cfg.d * sizeof(float));
+    }
+}
+
 int transformer_decode_step(const Transformer *m, TransformerRun *r, float *state_out, float *logprobs,
                             const float *state_in, const int *tokens, const int *beams, int B, int step,
                             const EventSink *sink, Status *st) {

@@ -2,7 +2,8 @@
 """PyTorch oracle for attnstep's `tutorial-transformer` architecture.
 
 Writes tests/reference/fixtures/tfm-<case>.model.safetensors and
-tfm-<case>.expected.safetensors. Regenerate with:
+tfm-<case>.greedy.safetensors (not `.expected.`: rnn_reference.py's tests read every
+*.expected.safetensors as an RNN fixture), plus the gradient fixtures below. Regenerate with:
 
     /usr/bin/python3 tests/reference/transformer_reference.py
 
@@ -314,7 +315,7 @@ def case(name, seed, n_enc, n_dec, d, nhead, ffn, n_src, n_tgt, norm_first, sent
             "train_source": "tests/reference/transformer_reference.py (seed %d)" % s}
     mp = os.path.join(FIXTURES, name + ".model.safetensors")
     st_write(mp, dict(m.state_dict()), meta)
-    ep = os.path.join(FIXTURES, name + ".expected.safetensors")
+    ep = os.path.join(FIXTURES, name + ".greedy.safetensors")
     st_write(ep, rec, {"model": name + ".model.safetensors", "input": sentence,
                        "src_ids": jdump(src_ids), "steps": str(T)})
     print("  %s: seed %d, S=%d, T=%d, tokens %s, %d + %d bytes" % (

@@ -171,6 +171,9 @@ const float *transformer_memory(const TransformerRun *r); /* (S, d) */
  * Rows are plain floats: copying a row (beam reordering by parent) copies a hypothesis. */
 void transformer_initial_state(const Transformer *m, const TransformerRun *r, float *state);
 int transformer_state_len(const Transformer *m, const float *state); /* n */
+/* Copies the valid part of a state row (header and n cached positions per layer): the
+ * cheap form of memcpy(dst, src, state_size floats) for beam reordering. dst != src. */
+void transformer_state_copy(const Transformer *m, float *dst, const float *src);
 
 /* One decoder step for B hypotheses: row b feeds tokens[b] at position n_b (its state's n)
  * and appends that position's keys and values.
