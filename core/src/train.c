@@ -687,18 +687,27 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
     }
 
     /* ---- decoder steps ---- */
+    /* teacher forcing: every step's input embedding is known, so their share of the layer-0
+     * input projection is one sgemm over all steps (kept in dec_dgi[0], free until backward) */
+    for (int r = 0; r < T * B; r++) {
+        float *x = a->dec_x + (size_t)r * din;
+        memcpy(x, m->w.tgt_emb + (size_t)a->tgt_in[r] * E, (size_t)E * sizeof(float));
+        if (dropout > 0.0f)
+            for (int i = 0; i < E; i++) {
+                float mk = rng_uniform(rng) < keep ? inv_keep : 0.0f;
+                a->dec_x_mask[(size_t)r * E + i] = mk;
+                x[i] *= mk;
+            }
+    }
+    float *gi_emb = a->dec_dgi[0]; /* (T,B,G*H) */
+    {
+        const RnnWeights *w0 = &m->w.dec[0];
+        for (int r = 0; r < T * B; r++) memcpy(gi_emb + (size_t)r * G * H, w0->b_ih, (size_t)G * H * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T * B, G * H, E, 1.0f, a->dec_x, din, w0->w_ih, din, 1.0f, gi_emb, G * H);
+    }
     for (int t = 0; t < T; t++) {
         size_t tb = (size_t)t * B;
         float *x = a->dec_x + tb * din;
-        for (int b = 0; b < B; b++) {
-            memcpy(x + (size_t)b * din, m->w.tgt_emb + (size_t)a->tgt_in[tb + b] * E, (size_t)E * sizeof(float));
-            if (dropout > 0.0f)
-                for (int i = 0; i < E; i++) {
-                    float mk = rng_uniform(rng) < keep ? inv_keep : 0.0f;
-                    a->dec_x_mask[(tb + b) * E + i] = mk;
-                    x[(size_t)b * din + i] *= mk;
-                }
-        }
         float *query = a->query + tb * Q;
         const float *ctx_prev = t > 0 ? a->context + (tb - B) * H : a->zeros;
         #define BUILD_QUERY(hsrc) do { \
@@ -724,9 +733,13 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
         }
         for (int l = 0; l < L; l++) {
             const RnnWeights *w = &m->w.dec[l];
-            const float *lin = l == 0 ? x : a->dec_h[l - 1] + (tb + B) * H;
-            int lsz = l == 0 ? din : H;
-            linear_fw(a->gi, G * H, lin, lsz, w->w_ih, w->b_ih, B, lsz, G * H, 0);
+            if (l == 0) {
+                memcpy(a->gi, gi_emb + tb * G * H, (size_t)B * G * H * sizeof(float));
+                if (din > E) /* + the context / h~ columns */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, G * H, din - E, 1.0f, x + E, din, w->w_ih + E, din, 1.0f, a->gi, G * H);
+            } else {
+                linear_fw(a->gi, G * H, a->dec_h[l - 1] + (tb + B) * H, H, w->w_ih, w->b_ih, B, H, G * H, 0);
+            }
             train_cell_forward(c->cell, a->dec_h[l] + (tb + B) * H, lstm ? a->dec_c[l] + (tb + B) * H : NULL,
                                a->dec_gates[l] + tb * G * H, c->cell == RNN_GRU ? a->dec_ghn[l] + tb * H : NULL, a->gh,
                                a->gi, a->dec_h[l] + tb * H, lstm ? a->dec_c[l] + tb * H : NULL, w->w_hh, w->b_hh, NULL, B, H);
@@ -975,10 +988,13 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
                                     hp, cprev, w->w_hh, a->enc_active + (size_t)pos * B, B, Hd);
                 memcpy(dh, dhp, (size_t)B * Hd * sizeof(float));
                 if (lstm) memcpy(dc, dc_out, (size_t)B * Hd * sizeof(float));
-                /* dW_hh += dgh^T h_prev (per position; h_prev is strided in enc_out) */
-                if (k > 0)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G * Hd, Hd, B, 1.0f, dgh_all + (size_t)pos * B * G * Hd, G * Hd,
-                                a->enc_out[l] + (size_t)prev * B * H + (size_t)d * Hd, H, 1.0f, GP(w->w_hh), Hd);
+            }
+            /* dW_hh += dgh^T h_prev over every position at once: h_prev of position p is the output
+             * row of p-1 (forward) or p+1 (backward); the first position's h_prev is zero */
+            if (S > 1) {
+                const float *dg = dgh_all + (d ? 0 : (size_t)B * G * Hd);
+                const float *hx = a->enc_out[l] + (d ? (size_t)B * H : 0) + (size_t)d * Hd;
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G * Hd, Hd, (S - 1) * B, 1.0f, dg, G * Hd, hx, H, 1.0f, GP(w->w_hh), Hd);
             }
             /* b_hh: Σ dgh; W_ih, b_ih, d input: over all positions at once */
             float *dbhh = GP(w->b_hh);
