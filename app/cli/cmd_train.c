@@ -43,7 +43,8 @@ static void usage(FILE *out) {
             "  --clip C (1.0, global gradient norm; 0 = off)  --dropout P (0)  --seed S (1)\n"
             "run:\n"
             "  --out FILE  checkpoint/model path (FILE.opt.safetensors holds the optimiser state)\n"
-            "  --resume  --threads T (1)  --dev-every N (250; also the checkpoint interval)\n"
+            "  --resume  --threads T (1: worker threads splitting each batch; resume uses the stored value)\n"
+            "  --dev-every N (250; also the checkpoint interval)\n"
             "  --log-every N (50)\n");
 }
 
@@ -135,6 +136,7 @@ static char *train_config_json(const Opts *o) {
     cJSON_AddNumberToObject(j, "n_train", o->n_train);
     cJSON_AddNumberToObject(j, "n_dev", o->n_dev);
     cJSON_AddNumberToObject(j, "steps", (double)o->steps);
+    cJSON_AddNumberToObject(j, "threads", o->threads);
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return s;
@@ -155,6 +157,7 @@ static int apply_train_config(const char *json, Opts *o) {
     if ((v = cJSON_GetObjectItem(j, "data_seed")) && cJSON_IsString(v)) o->data_seed = strtoull(v->valuestring, NULL, 10);
     if ((v = cJSON_GetObjectItem(j, "n_train"))) o->n_train = v->valueint;
     if ((v = cJSON_GetObjectItem(j, "n_dev"))) o->n_dev = v->valueint;
+    if ((v = cJSON_GetObjectItem(j, "threads"))) o->threads = v->valueint;
     cJSON_Delete(j);
     return 0;
 }
@@ -178,7 +181,7 @@ int cmd_train(int argc, char **argv) {
               .query = "prev", .dec_init = "last", .lang = "both", .schedule = "constant", .hidden = 128, .emb = 0, .layers = 1,
               .window_d = 3, .n_train = 20000, .n_dev = 300, .symbols = -1, .min_len = -1, .max_len = -1, .steps = 2000,
               .batch = 32, .threads = 1, .dev_every = 250, .log_every = 50, .lr = 1e-3, .clip = 1.0, .seed = 1, .data_seed = 1};
-    int steps_given = 0;
+    int steps_given = 0, threads_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
@@ -222,7 +225,7 @@ int cmd_train(int argc, char **argv) {
         NUM("--max-src-len-data", 0, SEQ2SEQ_MAX_SOURCE - 1, o.max_src_data)
         NUM("--batch", 1, 4096, o.batch)
         NUM("--warmup", 0, 1e9, o.warmup)
-        NUM("--threads", 1, 256, o.threads)
+        else if (!strcmp(a, "--threads")) { if (num(a, v, 1, TRAIN_MAX_THREADS, &d)) return 2; o.threads = (int)d; threads_given = 1; }
         NUM("--dev-every", 1, 1e9, o.dev_every)
         NUM("--log-every", 1, 1e9, o.log_every)
         NUM("--lr", 0, 10, o.lr)
@@ -233,7 +236,9 @@ int cmd_train(int argc, char **argv) {
     }
     if (!o.out) { fprintf(stderr, "train: --out FILE is required (the model and checkpoint path)\n"); return 2; }
     if (strcmp(o.schedule, "constant") && strcmp(o.schedule, "linear")) { fprintf(stderr, "train: --schedule is constant or linear\n"); return 2; }
-    tensor_set_threads(o.threads);
+    /* worker threads split each batch; every worker runs single-threaded BLAS (faster than
+     * OpenBLAS's own threads on these per-time-step matrices) */
+    tensor_set_threads(1);
 
     Status st = {0};
     Seq2Seq *m = NULL;
@@ -249,11 +254,13 @@ int cmd_train(int argc, char **argv) {
         if (stat(o.out, &sb)) { fprintf(stderr, "train: --resume: no checkpoint at %s\n", o.out); return 1; }
         if (!(m = seq2seq_load(o.out, &st))) { fprintf(stderr, "train: %s\n", st.message); return 1; }
         long want_steps = o.steps;
+        int want_threads = o.threads;
         if (apply_train_config(seq2seq_meta(m, "train_config"), &o)) {
             fprintf(stderr, "train: %s has no train_config metadata: it was not written by attnstep train\n", o.out);
             goto done;
         }
         if (steps_given) o.steps = want_steps;
+        if (threads_given) o.threads = want_threads; /* allowed, but no longer bit-for-bit */
         if (train_cli_corpus_config(seq2seq_meta(m, "corpus"), &cc, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     } else {
         if (!o.task) { fprintf(stderr, "train: --task reverse|dates|translate is required\n"); return 2; }
@@ -333,6 +340,7 @@ int cmd_train(int argc, char **argv) {
     tc.clip = (float)o.clip;
     tc.dropout = (float)o.dropout;
     tc.seed = o.seed;
+    tc.threads = o.threads;
     if (!(tr = trainer_new(m, &tc, dtrain.max_src, dtrain.max_tgt, &st))) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     if (o.resume) {
         if (trainer_load_opt(tr, o.out, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
@@ -341,7 +349,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "train: %s %s on %s: %ld parameters, %d training / %d dev examples, %ld steps of %d\n",
                 o.arch, cfg_json, corpus_task_name(cc.task), m->param_count, dtrain.n, ddev.n, o.steps, o.batch);
     }
-    if (!tcfg) tcfg = strdup(seq2seq_meta(m, "train_config") ? seq2seq_meta(m, "train_config") : "{}");
+    if (!tcfg) tcfg = train_config_json(&o); /* resume: the settings in force now */
 
     double t0 = now(), t_log = t0, loss_acc = 0.0;
     long tok_acc = 0, tok_total = 0, n_acc = 0, start_step = tr->step;

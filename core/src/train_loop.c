@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ void train_data_free(TrainData *d) {
 
 void train_config_default(TrainConfig *c) {
     *c = (TrainConfig){.batch = 32, .lr = 1e-3f, .schedule = TRAIN_LR_CONSTANT, .warmup = 0, .total_steps = 0,
-                       .clip = 1.0f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .dropout = 0.0f, .seed = 1};
+                       .clip = 1.0f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .dropout = 0.0f, .seed = 1, .threads = 1};
 }
 
 float train_lr(const TrainConfig *c, long step) {
@@ -104,8 +105,19 @@ Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, S
     t->max_T = max_T;
     t->rng = cfg->seed * 0x9E3779B97F4A7C15ull + 0x1234567;
     if (cfg->batch < 1 || cfg->batch > 4096) { status_fail(st, "batch size %d is outside 1..4096", cfg->batch); free(t); return NULL; }
-    if (!(t->acts = train_acts_new(m, cfg->batch, max_S, max_T, st))) { free(t); return NULL; }
+    if (cfg->threads < 1 || cfg->threads > TRAIN_MAX_THREADS || cfg->threads > cfg->batch) {
+        status_fail(st, "%d training threads: use 1..%d and no more than the batch size", cfg->threads, TRAIN_MAX_THREADS);
+        free(t);
+        return NULL;
+    }
+    int rows = (cfg->batch + cfg->threads - 1) / cfg->threads;
+    if (!(t->acts = train_acts_new(m, rows, max_S, max_T, st))) { free(t); return NULL; }
     size_t P = (size_t)m->param_count;
+    for (int k = 1; k < cfg->threads; k++) {
+        t->wacts[k] = train_acts_new(m, rows, max_S, max_T, st);
+        t->wgrad[k] = malloc(P * sizeof(float));
+        if (!t->wacts[k] || !t->wgrad[k]) { trainer_free(t); if (!st || !st->message[0]) status_fail(st, "out of memory"); return NULL; }
+    }
     t->grad = calloc(3 * P, sizeof(float));
     t->batch_mem = malloc((size_t)cfg->batch * ((size_t)max_S + (size_t)max_T + 3) * sizeof(int));
     if (!t->grad || !t->batch_mem) { trainer_free(t); status_fail(st, "out of memory for %zu parameters", P); return NULL; }
@@ -117,16 +129,73 @@ Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, S
 void trainer_free(Trainer *t) {
     if (!t) return;
     train_acts_free(t->acts);
+    for (int k = 1; k < TRAIN_MAX_THREADS; k++) { train_acts_free(t->wacts[k]); free(t->wgrad[k]); }
     free(t->grad);
     free(t->batch_mem);
     free(t);
 }
 
+typedef struct Work {
+    const Seq2Seq *m;
+    TrainActs *acts;
+    float *grad;
+    TrainBatch batch;
+    float dropout;
+    uint64_t rng;
+    float loss;
+    long tokens;
+} Work;
+
+static void *work_run(void *arg) {
+    Work *w = arg;
+    memset(w->grad, 0, (size_t)w->m->param_count * sizeof(float));
+    w->loss = train_forward(w->m, w->acts, &w->batch, w->dropout, &w->rng);
+    if (isfinite(w->loss)) train_backward(w->m, w->acts, w->grad);
+    return NULL;
+}
+
 float trainer_gradient(Trainer *t, const TrainBatch *b) {
-    memset(t->grad, 0, (size_t)t->model->param_count * sizeof(float));
-    float loss = train_forward(t->model, t->acts, b, t->cfg.dropout, &t->rng);
-    if (isfinite(loss)) train_backward(t->model, t->acts, t->grad);
-    return loss;
+    int K = t->cfg.threads;
+    if (K <= 1) {
+        memset(t->grad, 0, (size_t)t->model->param_count * sizeof(float));
+        float loss = train_forward(t->model, t->acts, b, t->cfg.dropout, &t->rng);
+        if (isfinite(loss)) train_backward(t->model, t->acts, t->grad);
+        return loss;
+    }
+    if (K > b->B) K = b->B;
+    Work w[TRAIN_MAX_THREADS];
+    memset(w, 0, sizeof w);
+    pthread_t th[TRAIN_MAX_THREADS];
+    int per = (b->B + K - 1) / K, started[TRAIN_MAX_THREADS] = {0};
+    long total = 0;
+    for (int k = 0; k < K; k++) {
+        int r0 = k * per, r1 = r0 + per < b->B ? r0 + per : b->B;
+        w[k] = (Work){t->model, k ? t->wacts[k] : t->acts, k ? t->wgrad[k] : t->grad,
+                      {r1 - r0, b->S, b->T, b->src + (size_t)r0 * b->S, b->src_len + r0, b->tgt + (size_t)r0 * b->T, b->tgt_len + r0},
+                      t->cfg.dropout, rng_next(&t->rng), 0.0f, 0};
+        for (int r = r0; r < r1; r++) w[k].tokens += b->tgt_len[r];
+        total += w[k].tokens;
+        if (w[k].batch.B < 1) continue;
+        if (k > 0) started[k] = pthread_create(&th[k], NULL, work_run, &w[k]) == 0;
+    }
+    if (w[0].batch.B > 0) work_run(&w[0]);
+    for (int k = 1; k < K; k++) {
+        if (started[k]) pthread_join(th[k], NULL);
+        else if (w[k].batch.B > 0) work_run(&w[k]); /* could not start a thread: run it here */
+    }
+    /* combine: the loss of the whole batch is Σ_k tokens_k loss_k / total */
+    long P = t->model->param_count;
+    float s0 = (float)w[0].tokens / (float)total;
+    double loss = (double)w[0].loss * w[0].tokens;
+    for (long i = 0; i < P; i++) t->grad[i] *= s0;
+    for (int k = 1; k < K; k++) {
+        if (w[k].batch.B < 1) continue;
+        float sk = (float)w[k].tokens / (float)total;
+        const float *g = t->wgrad[k];
+        for (long i = 0; i < P; i++) t->grad[i] += sk * g[i];
+        loss += (double)w[k].loss * w[k].tokens;
+    }
+    return (float)(loss / (double)total);
 }
 
 int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {

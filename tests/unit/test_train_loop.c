@@ -210,6 +210,66 @@ static void test_nan_stops_checkpoint_intact(void **state) {
     unlink(op);
 }
 
+/* Worker threads: the gradient of a batch split over 2 or 3 workers equals the 1-worker
+ * gradient (to rounding: blocks are summed in another order), and 2-worker training runs
+ * are bit-for-bit repeatable. */
+static void test_threads(void **state) {
+    (void)state;
+    Status st = {0};
+    TrainConfig tc;
+    tiny_config(&tc);
+    Setup s;
+    setup_reverse(&s, 16, 21);
+    /* a fixed batch: the first 16 examples */
+    int B = 16, S = s.train.max_src, T = s.train.max_tgt;
+    int *src = calloc((size_t)B * S, sizeof(int)), *tgt = calloc((size_t)B * T, sizeof(int)), sl[16], tl[16];
+    for (int b = 0; b < B; b++) {
+        sl[b] = s.train.src_len[b];
+        tl[b] = s.train.tgt_len[b];
+        for (int i = 0; i < sl[b]; i++) src[b * S + i] = s.train.ids[s.train.src_off[b] + i];
+        for (int i = 0; i < tl[b]; i++) tgt[b * T + i] = s.train.ids[s.train.tgt_off[b] + i];
+    }
+    TrainBatch bt = {B, S, T, src, sl, tgt, tl};
+    long P = s.m->param_count;
+    float *g1 = malloc((size_t)P * sizeof(float));
+    float loss[4];
+    for (int k = 1; k <= 3; k++) {
+        tc.threads = k;
+        Trainer *tr = trainer_new(s.m, &tc, S, T, &st);
+        if (!tr) fail_msg("%s", st.message);
+        loss[k] = trainer_gradient(tr, &bt);
+        if (k == 1) memcpy(g1, tr->grad, (size_t)P * sizeof(float));
+        else {
+            double worst = 0;
+            for (long i = 0; i < P; i++) {
+                double d = fabs((double)tr->grad[i] - g1[i]) / (1e-3 + fabs(g1[i]));
+                if (d > worst) worst = d;
+            }
+            print_message("%d workers: loss %.7f vs %.7f, gradient worst relative difference %.2g\n", k, loss[k], loss[1], worst);
+            assert_true(worst < 1e-4);
+            assert_true(fabsf(loss[k] - loss[1]) < 1e-5f);
+        }
+        trainer_free(tr);
+    }
+    free(g1); free(src); free(tgt);
+    teardown(&s);
+    /* repeatable */
+    float *w[2];
+    for (int run = 0; run < 2; run++) {
+        setup_reverse(&s, 16, 21);
+        tc.threads = 2;
+        tc.dropout = 0.1f;
+        Trainer *tr = trainer_new(s.m, &tc, s.train.max_src, s.train.max_tgt, &st);
+        for (int i = 0; i < 10; i++) assert_int_equal(trainer_step(tr, &s.train, NULL, &st), 0);
+        w[run] = malloc((size_t)P * sizeof(float));
+        memcpy(w[run], s.m->block, (size_t)P * sizeof(float));
+        trainer_free(tr);
+        teardown(&s);
+    }
+    assert_memory_equal(w[0], w[1], (size_t)P * sizeof(float));
+    free(w[0]); free(w[1]);
+}
+
 static void test_schedule(void **state) {
     (void)state;
     TrainConfig c;
@@ -230,6 +290,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_resume_bit_for_bit),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_nan_stops_checkpoint_intact),
         cmocka_unit_test(test_loss_falls_exact_rises),
     };

@@ -164,7 +164,12 @@ typedef struct TrainConfig {
     float beta1, beta2, eps; /* Adam: .9, .999, 1e-8 */
     float dropout;        /* default 0 */
     uint64_t seed;        /* batch sampling and dropout (default 1) */
+    int threads;          /* workers splitting each batch into contiguous row blocks (default 1;
+                             at most TRAIN_MAX_THREADS). Results depend on this count (the
+                             gradient is summed per block), so resume with the same value. */
 } TrainConfig;
+
+#define TRAIN_MAX_THREADS 8
 
 void train_config_default(TrainConfig *c);
 /* The learning rate at step (0-based). */
@@ -173,8 +178,10 @@ float train_lr(const TrainConfig *c, long step);
 typedef struct Trainer {
     Seq2Seq *model;       /* borrowed; its block is updated in place */
     TrainConfig cfg;
-    TrainActs *acts;
+    TrainActs *acts;      /* worker 0 (the whole batch when threads == 1) */
     float *grad, *adam_m, *adam_v; /* (param_count) each, one allocation */
+    TrainActs *wacts[TRAIN_MAX_THREADS];  /* workers 1.. */
+    float *wgrad[TRAIN_MAX_THREADS];      /* workers 1..: (param_count) */
     long step;            /* optimiser steps done */
     uint64_t rng;         /* batch sampling + dropout */
     int *batch_mem;       /* ids of the current batch */
@@ -191,7 +198,10 @@ void trainer_free(Trainer *t); /* NULL is a no-op; does not free the model */
  * backward, clipping and one Adam update. *loss receives the batch loss. When the loss or
  * the gradient norm is NaN/Inf, nothing is updated and -1 is returned with st saying so. */
 int trainer_step(Trainer *t, const TrainData *d, float *loss, Status *st);
-/* Forward + backward on an explicit batch (no update): the gradient is left in t->grad. */
+/* Forward + backward on an explicit batch (no update): the gradient is left in t->grad.
+ * With cfg.threads > 1 the rows are split into that many contiguous blocks run in parallel
+ * (one OpenBLAS thread each); the block gradients are combined weighted by their token
+ * counts, in a fixed order, so the result is deterministic. */
 float trainer_gradient(Trainer *t, const TrainBatch *b);
 
 /* Checkpoint: the model file at path (with m's metadata + the extra pairs, plus
