@@ -277,6 +277,7 @@ struct TrainActs {
     float *dkeys_proj;           /* (S,B,P) */
     float *dqp;                  /* (B,qp_size) */
     float *dlang;                /* (B,E) */
+    float *dxemb;                /* (T,B,E) d target embeddings */
     float *datt;                 /* (S) */
     float *tmp;                  /* (2 * max(H, Q)) */
     float *denc[2];              /* (S,B,max(E,H)) */
@@ -338,6 +339,7 @@ TrainActs *train_acts_new(const Seq2Seq *m, int max_B, int max_S, int max_T, Sta
     ADD(&a->dh_tmp, B * H); ADD(&a->dc_tmp, B * H); ADD(&a->dx, B * DX); ADD(&a->dquery, B * Q);
     ADD(&a->dctx, B * H); ADD(&a->dctx_carry, B * H); ADD(&a->dhtil_carry, B * H); ADD(&a->dtop, B * H);
     ADD(&a->dkeys, S * B * H); ADD(&a->dkeys_proj, S * B * P); ADD(&a->dqp, B * qp); ADD(&a->dlang, B * E);
+    ADD(&a->dxemb, T * B * E);
     ADD(&a->datt, S); ADD(&a->tmp, 2 * HQ); ADD(&a->denc[0], S * B * EH); ADD(&a->denc[1], S * B * EH);
     ADD(&a->dfinal_h, L * B * H); ADD(&a->dfinal_c, L * B * H);
 #undef ADD
@@ -883,20 +885,15 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
                                 a->dec_h[l] + tb * H, lstm ? a->dec_c[l] + tb * H : NULL, w->w_hh, NULL, B, H);
             memcpy(a->dh[l], a->dh_tmp, (size_t)B * H * sizeof(float));
             if (lstm) memcpy(a->dc[l], a->dc_tmp, (size_t)B * H * sizeof(float));
-            int lsz = l == 0 ? din : H;
-            memset(a->dx, 0, (size_t)B * lsz * sizeof(float));
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, lsz, G * H, 1.0f, dgi, G * H, w->w_ih, lsz, 0.0f, a->dx, lsz);
             if (l > 0) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, G * H, 1.0f, dgi, G * H, w->w_ih, H, 0.0f, a->dx, H);
                 for (size_t i = 0; i < (size_t)B * H; i++) a->dh[l - 1][i] += a->dx[i];
+            } else if (din > E) {
+                /* layer 0: only the context / h~ columns are needed now (dx rows at stride din,
+                 * columns E..din); the embedding columns are done for all steps after the loop */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, din - E, G * H, 1.0f, dgi, G * H, w->w_ih + E, din, 0.0f,
+                            a->dx + E, din);
             }
-        }
-        /* layer-0 input: [emb; context or h~(t-1)] */
-        for (int b = 0; b < B; b++) {
-            const float *dx = a->dx + (size_t)b * din;
-            float *de = dEt + (size_t)a->tgt_in[tb + b] * E;
-            const float *mk = a->dec_x_mask + (tb + b) * E;
-            if (a->dropout > 0.0f) for (int i = 0; i < E; i++) de[i] += dx[i] * mk[i];
-            else for (int i = 0; i < E; i++) de[i] += dx[i];
         }
         if (has_attn && !c->query_current) {
             for (int b = 0; b < B; b++)
@@ -910,6 +907,22 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
         }
         #undef ATTN_BACK
         #undef SPLIT_DQUERY
+    }
+    /* target embeddings: d x[:, :E] = dgi W_ih[:, :E] over all steps at once */
+    {
+        const RnnWeights *w0 = &m->w.dec[0];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T * B, E, G * H, 1.0f, a->dec_dgi[0], G * H, w0->w_ih, din, 0.0f,
+                    a->dxemb, E);
+        for (size_t r = 0; r < (size_t)T * B; r++) {
+            const float *dx = a->dxemb + r * E;
+            float *de = dEt + (size_t)a->tgt_in[r] * E;
+            if (a->dropout > 0.0f) {
+                const float *mk = a->dec_x_mask + r * E;
+                for (int i = 0; i < E; i++) de[i] += dx[i] * mk[i];
+            } else {
+                for (int i = 0; i < E; i++) de[i] += dx[i];
+            }
+        }
     }
     /* deferred decoder weight gradients: dW_ih over all steps, dW_hh and biases */
     for (int l = 0; l < L; l++) {
