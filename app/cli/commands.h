@@ -11,5 +11,9 @@ int cmd_compare(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+#ifdef ATTNSTEP_GUI
+int cmd_gui(int argc, char **argv);    /* app/gui/app.c: the window (also `attnstep` alone) */
+int cmd_render(int argc, char **argv); /* app/gui/render.c: headless PNG of any view */
+#endif
 
 #endif

@@ -19,6 +19,10 @@ static const Command COMMANDS[] = {
     {"eval", cmd_eval, "BLEU, exact match and attention AER of a model on a task's test split"},
     {"bench", cmd_bench, "time the core on a reference model (optionally against PyTorch)"},
     {"corpus", cmd_corpus, "generate a synthetic task corpus with gold alignments"},
+#ifdef ATTNSTEP_GUI
+    {"gui", cmd_gui, "open the stepper window (the default without a command)"},
+    {"render", cmd_render, "draw any view at any step to a PNG, without a display"},
+#endif
 };
 static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);
 
@@ -30,6 +34,9 @@ static void usage(FILE *out) {
 int main(int argc, char **argv) {
     tensor_set_threads(1);
     if (argc < 2) {
+#ifdef ATTNSTEP_GUI
+        return cmd_gui(argc, argv);
+#endif
         usage(stderr);
         return 2;
     }

@@ -1,0 +1,255 @@
+/* view_attention.c — view 4: one attention step. The query and every encoder h; energies
+ * (bars, may be negative) → softmax weights (bars summing to 1) → the weighted sum flowing
+ * into the context vector, with the arithmetic written out in the actual numbers. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "views.h"
+
+static int last_attn_step(const TraceIndex *ix) {
+    int t = -1;
+    for (int s = 0; s < ix->n_steps; s++)
+        if (ix->steps[s].attn) t = s;
+    return t;
+}
+
+/* Appends text to a wrapped paragraph: lines of at most w pixels. */
+typedef struct Para {
+    const ViewCtx *c;
+    float x, y, w;
+    int size;
+    Color col;
+    char line[1024];
+    int len;
+} Para;
+
+static void para_flush(Para *p) {
+    if (p->len) draw_text(p->c->dl, p->x, p->y, p->size, p->col, p->line);
+    p->y += draw_line_height(p->size) + 2;
+    p->len = 0;
+    p->line[0] = 0;
+}
+
+static void para_add(Para *p, const char *piece) {
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s%s", p->line, piece);
+    if (p->len && draw_text_width(p->c->dl, p->size, tmp) > p->w) {
+        para_flush(p);
+        while (*piece == ' ') piece++;
+        snprintf(tmp, sizeof tmp, "    %s", piece);
+    }
+    snprintf(p->line, sizeof p->line, "%s", tmp);
+    p->len = (int)strlen(p->line);
+}
+
+void view_attention(const ViewCtx *c) {
+    const TraceIndex *ix = c->ix;
+    const Theme *th = c->th;
+    DrawList *dl = c->dl;
+    float sc = th->scale;
+    const TlPos *q = &ix->pos[c->pos];
+    if (!strcmp(ix->scorer, "none") || last_attn_step(ix) < 0) {
+        vk_title(c, "Attention step", NULL);
+        vk_message(c, c->area, "This model has no attention: the decoder sees only the last encoder state (the bottleneck of view 3).");
+        return;
+    }
+    int s = q->phase == PH_END ? last_attn_step(ix) : q->step;
+    if (s < 0) {
+        vk_title(c, "Attention step", "energies \xe2\x86\x92 softmax weights \xe2\x86\x92 context vector");
+        vk_message(c, c->area, "Attention starts with the first decoder step, once the encoder has produced every h. "
+                               "Press Shift+\xe2\x86\x92 to jump there.");
+        return;
+    }
+    const TlStep *ts = &ix->steps[s];
+    if (!ts->attn) { vk_message(c, c->area, "No attention event for this step of the shown hypothesis."); return; }
+    int show_e = tl_shown(ix, c->pos, s, PH_ENERGY), show_w = tl_shown(ix, c->pos, s, PH_WEIGHTS),
+        show_c = tl_shown(ix, c->pos, s, PH_CONTEXT);
+    int luong = !strcmp(ix->query, "current");
+    char title[256], sub[256], qname[32];
+    snprintf(qname, sizeof qname, luong ? "h\xcc\x83%d" : "s%d", luong ? s + 1 : s);
+    snprintf(title, sizeof title, "Attention at decoder step %d: which source words matter for the next word?", s + 1);
+    snprintf(sub, sizeof sub, "%s   \xc2\xb7   query s = %s", vk_scorer_formula(ix->scorer),
+             luong ? "the current decoder state (Luong)" : "the previous decoder state (Bahdanau)");
+    float top = vk_title(c, title, sub);
+    Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 4 * sc};
+
+    int nq = 0, ne = 0, nw = 0, nc = 0;
+    const float *qv = event_get_floats(ts->attn, "query", &nq);
+    const float *e = event_get_floats(ts->attn, "energies", &ne);
+    const float *w = event_get_floats(ts->attn, "weights", &nw);
+    const float *cv = ts->context ? event_get_floats(ts->context, "vector", &nc) : NULL;
+    int S = ix->S < ne ? ix->S : ne;
+    float lab = draw_line_height(th->fs), labs = draw_line_height(th->fs_small);
+    float left = 150 * sc; /* row labels */
+    float cell;
+    int first, count;
+    int focus = 0;
+    for (int j = 0; j < S && w; j++)
+        if (w[j] > w[focus]) focus = j;
+    vk_strip(S, a.w - left - 10 * sc, 52 * sc, 130 * sc, focus, &cell, &first, &count);
+    float x0 = a.x + left;
+    float gap = cell * 0.14f;
+    float bw = cell - gap;
+    char buf[512];
+
+    /* row geometry */
+    float y = a.y;
+    float qh = 16 * sc;
+    float tok_y = y + qh + lab + 10 * sc;
+    float hcol_y = tok_y + lab + 2, hcol_h = a.h * 0.11f;
+    float e_y = hcol_y + hcol_h + 10 * sc, e_h = a.h * 0.19f;
+    float w_y = e_y + e_h + labs + 14 * sc, w_h = a.h * 0.16f;
+    float f_y = w_y + w_h + labs + 4 * sc, f_h = a.h * 0.08f;
+    float c_y = f_y + f_h;
+
+    /* query */
+    draw_text(dl, a.x, y, th->fs, th->dec, "query");
+    snprintf(buf, sizeof buf, "%s (decoder state)", qname);
+    vk_vector(c, (Rect){x0, y + 2, (a.w - left) * 0.5f, qh}, qv, nq, 1.0f, 0, buf);
+    draw_text(dl, x0 + (a.w - left) * 0.5f + 10 * sc, y, th->fs, th->fg_dim, qname);
+
+    /* row labels */
+    draw_text(dl, a.x, tok_y, th->fs, th->enc, "source word");
+    draw_text(dl, a.x, hcol_y + hcol_h / 2 - lab / 2, th->fs, th->enc, "encoder h_j");
+    draw_text(dl, a.x, e_y, th->fs, th->fg, "1. energy e_j");
+    draw_text(dl, a.x, e_y + lab, th->fs_small, th->fg_dim, "score(s, h_j)");
+    draw_text(dl, a.x, w_y, th->fs, th->fg, "2. weight a_j");
+    draw_text(dl, a.x, w_y + lab, th->fs_small, th->fg_dim, "softmax(e)_j");
+    draw_text(dl, a.x, f_y, th->fs, th->fg, "3. a_j \xc2\xb7 h_j");
+
+    /* energy scale */
+    float emax = 0;
+    double zsum = 0, emx = -INFINITY;
+    for (int j = 0; j < S; j++)
+        if (isfinite(e[j])) { if (fabsf(e[j]) > emax) emax = fabsf(e[j]); if (e[j] > emx) emx = e[j]; }
+    for (int j = 0; j < S; j++)
+        if (isfinite(e[j])) zsum += exp(e[j] - emx);
+    if (emax <= 0) emax = 1;
+    /* the zero line sits where the signs need it: bottom if all energies are positive */
+    float epos = 0, eneg = 0;
+    for (int j = 0; j < S; j++)
+        if (isfinite(e[j])) { if (e[j] > epos) epos = e[j]; if (-e[j] > eneg) eneg = -e[j]; }
+    float span = epos + eneg > 0 ? epos + eneg : 1;
+    float usable = e_h - 2 * labs - 4;
+    float zero_y = e_y + labs + 2 + usable * (epos / span);
+    float eunit = usable / span; /* pixels per energy unit */
+    draw_line(dl, x0 - 4, zero_y, x0 + cell * count, zero_y, th->grid, 1);
+    draw_text(dl, x0 - 4 - draw_text_width(dl, th->fs_small, "0"), zero_y - labs / 2, th->fs_small, th->fg_dim, "0");
+    float wbase = w_y + w_h;
+    draw_line(dl, x0 - 4, wbase, x0 + cell * count, wbase, th->grid, 1);
+    Rect cbox = {a.x + left + (a.w - left) * 0.5f - 110 * sc, c_y + 4 * sc, 220 * sc, 22 * sc};
+    float wsum = 0;
+
+    for (int k = 0; k < count; k++) {
+        int j = first + k;
+        float x = x0 + k * cell + gap / 2, cx = x + bw / 2;
+        const char *tok = ix->src_tokens[j];
+        float tw = draw_text_width(dl, th->fs, tok);
+        draw_text_fit(dl, tw < bw ? cx - tw / 2 : x, tok_y, th->fs, th->fg, tok, bw);
+        /* h_j column (horizontal strip, one per source word) */
+        const Event *he = tl_enc_top(ix, j, 0);
+        int nh = 0;
+        const float *h = he ? event_get_floats(he, "h", &nh) : NULL;
+        snprintf(buf, sizeof buf, "h%d (encoder state after \"%s\")", j + 1, tok);
+        float hw = bw * 0.5f > 28 * sc ? 28 * sc : bw * 0.5f;
+        vk_vector(c, (Rect){cx - hw / 2, hcol_y, hw, hcol_h}, h, nh, 1.0f, 1, buf);
+        /* energy bar */
+        if (show_e) {
+            if (!isfinite(e[j])) {
+                Rect r = {x, e_y, bw, e_h};
+                draw_rect_line(dl, r, th->grid, 1);
+                for (float d = 0; d < bw + e_h; d += 8) {
+                    float xa = x + d, ya = e_y, xb = x + d - e_h, yb = e_y + e_h;
+                    if (xa > x + bw) { ya += xa - (x + bw); xa = x + bw; }
+                    if (xb < x) { yb -= x - xb; xb = x; }
+                    if (ya < yb) draw_line(dl, xa, ya, xb, yb, th->grid, 1);
+                }
+                draw_text_centered(dl, cx, e_y + e_h / 2, th->fs_small, th->fg_dim, "outside");
+                if (draw_hot(dl, r)) draw_tooltip(dl, "\"%s\" is outside the local attention window: e = \xe2\x88\x92\xe2\x88\x9e, weight 0", tok);
+            } else {
+                float anim = (q->phase == PH_ENERGY && q->step == s) ? c->anim : 1;
+                float hgt = e[j] * eunit * anim;
+                Rect r = hgt >= 0 ? (Rect){x + bw * 0.15f, zero_y - hgt, bw * 0.7f, hgt} : (Rect){x + bw * 0.15f, zero_y, bw * 0.7f, -hgt};
+                draw_rect(dl, r, e[j] >= 0 ? th->pos : th->neg);
+                snprintf(buf, sizeof buf, "%.2f", e[j]);
+                float vy = hgt >= 0 ? zero_y - hgt - labs - 1 : zero_y - hgt + 1;
+                draw_text_centered(dl, cx, vy + labs / 2, th->fs_small, th->fg, buf);
+                Rect hot = {x, e_y, bw, e_h};
+                if (draw_hot(dl, hot)) {
+                    double ex = exp(e[j] - emx);
+                    draw_tooltip(dl,
+                                 "energy e_%d = %.4f: how well \"%s\" (h%d) matches the query %s\n%s\nnext, softmax: a_%d = exp(e_%d) / "
+                                 "\xce\xa3_k exp(e_k) = %.4g / %.4g = %.4f   (exp taken after subtracting max e = %.3f)",
+                                 j + 1, e[j], tok, j + 1, qname, vk_scorer_formula(ix->scorer), j + 1, j + 1, ex, zsum, ex / zsum, emx);
+                }
+            }
+        }
+        /* weight bar */
+        if (show_w && w) {
+            float anim = (q->phase == PH_WEIGHTS && q->step == s) ? c->anim : 1;
+            float hgt = w[j] * (w_h - labs - 2) * anim;
+            Rect r = {x + bw * 0.15f, wbase - hgt, bw * 0.7f, hgt};
+            draw_rect(dl, r, th->accent);
+            draw_rect_line(dl, (Rect){x + bw * 0.15f, wbase - (w_h - labs - 2), bw * 0.7f, w_h - labs - 2}, th->grid, 1);
+            snprintf(buf, sizeof buf, "%.2f", w[j]);
+            draw_text_centered(dl, cx, wbase - hgt - labs / 2 - 1, th->fs_small, th->fg, buf);
+            wsum += w[j];
+            Rect hot = {x, w_y, bw, w_h};
+            if (draw_hot(dl, hot))
+                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3 \xe2\x80\x94 the share of h%d in the context vector",
+                             j + 1, w[j], tok, j + 1, e[j], j + 1);
+        }
+        /* flow into the context vector */
+        if (show_c && w && w[j] >= 0.005f) {
+            float tx = cbox.x + cbox.w * (k + 0.5f) / count;
+            Color col = color_alpha(th->accent, (uint8_t)(50 + 205 * w[j]));
+            draw_arrow(dl, cx, wbase + 2, tx, cbox.y - 2, col, 1 + 7 * w[j] * sc, 6 + 6 * w[j] * sc);
+        }
+    }
+    vk_more(c, x0, tok_y - labs - 2, first, 0);
+    vk_more(c, x0 + cell * count, tok_y - labs - 2, S - first - count, 1);
+    if (show_w && w) {
+        float all = 0;
+        for (int j = 0; j < S; j++) all += w[j];
+        snprintf(buf, sizeof buf, "\xce\xa3 a_j = %.2f", all);
+        draw_text(dl, a.x, w_y + 2 * lab, th->fs_small, th->fg, buf);
+    }
+    (void)wsum;
+
+    /* context vector and formula */
+    if (show_c && cv) {
+        snprintf(buf, sizeof buf, "context c%d (what the decoder reads at this step)", s + 1);
+        vk_vector(c, cbox, cv, nc, 1.0f, 0, buf);
+        draw_text(dl, cbox.x + cbox.w + 10 * sc, cbox.y + cbox.h / 2 - lab / 2, th->fs_large, th->fg, "= c");
+        Para p = {.c = c, .x = a.x, .y = cbox.y + cbox.h + 8 * sc, .w = a.w, .size = th->fs, .col = th->fg};
+        snprintf(buf, sizeof buf, "c%d = ", s + 1);
+        para_add(&p, buf);
+        int small = 0;
+        float small_sum = 0;
+        int terms = 0;
+        for (int j = 0; j < S; j++) {
+            if (S > 10 && w[j] < 0.01f) { small++; small_sum += w[j]; continue; }
+            snprintf(buf, sizeof buf, "%s%.2f\xc2\xb7h%d", terms ? " + " : "", w[j], j + 1);
+            para_add(&p, buf);
+            terms++;
+        }
+        if (small) {
+            snprintf(buf, sizeof buf, " + (%d more terms, each below 0.01, together %.2f)", small, small_sum);
+            para_add(&p, buf);
+        }
+        para_flush(&p);
+        p.col = th->fg_dim;
+        p.size = th->fs_small;
+        para_add(&p, "the weighted sum of all encoder states: words with large weights dominate what the decoder sees next.");
+        para_flush(&p);
+    } else if (show_w) {
+        draw_text_centered(dl, a.x + a.w / 2, c_y + 20 * sc, th->fs, th->fg_dim, "next: the weighted sum  c = \xce\xa3 a_j \xc2\xb7 h_j  (press \xe2\x86\x92)");
+    } else if (show_e) {
+        draw_text_centered(dl, w_y + w_h / 2 > 0 ? a.x + a.w / 2 : 0, w_y + w_h / 2, th->fs, th->fg_dim,
+                           "next: softmax turns energies into weights that sum to 1  (press \xe2\x86\x92)");
+    } else {
+        draw_text_centered(dl, a.x + a.w / 2, e_y + e_h / 2, th->fs, th->fg_dim,
+                           "next: score every encoder h against the query  (press \xe2\x86\x92)");
+    }
+}

@@ -1,0 +1,208 @@
+/* view_beam.c — view 6: the beam search tree. One column per decoder step; every kept
+ * hypothesis branches into its candidates; the k best stay (solid boxes), the others are
+ * pruned (dashed, faded), finished ones end in <EOS> (double outline). The final best path
+ * is drawn thick, the greedy path is tagged "G". Shapes, not only colours, tell them apart. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "views.h"
+
+#define MAX_COL_NODES 64
+
+typedef struct Node { const TlHyp *h; float y; } Node;
+
+static int cmp_rank(const void *a, const void *b) {
+    const TlHyp *x = *(const TlHyp *const *)a, *y = *(const TlHyp *const *)b;
+    int rx = x->rank < 0 ? 1 << 20 : x->rank, ry = y->rank < 0 ? 1 << 20 : y->rank;
+    return rx - ry;
+}
+
+static void dashed_rect(DrawList *dl, Rect r, Color c, float t) {
+    draw_dashed(dl, r.x, r.y, r.x + r.w, r.y, c, t, 4);
+    draw_dashed(dl, r.x, r.y + r.h, r.x + r.w, r.y + r.h, c, t, 4);
+    draw_dashed(dl, r.x, r.y, r.x, r.y + r.h, c, t, 4);
+    draw_dashed(dl, r.x + r.w, r.y, r.x + r.w, r.y + r.h, c, t, 4);
+}
+
+void view_beam(const ViewCtx *c) {
+    const TraceIndex *ix = c->ix;
+    const Theme *th = c->th;
+    DrawList *dl = c->dl;
+    float sc = th->scale;
+    const TlPos *q = &ix->pos[c->pos];
+    if (!ix->is_beam) {
+        vk_title(c, "Beam search tree", "greedy decoding keeps a single hypothesis");
+        vk_message(c, c->area, "This trace was decoded greedily: one path, no tree. Pick \"beam 3\" or \"beam 5\" in the strategy "
+                               "picker (or render with --beam K) to see the hypotheses that beam search keeps and prunes.");
+        return;
+    }
+    char sub[256];
+    snprintf(sub, sizeof sub, "k = %d: at each step the k best continuations (by score) survive; score = total log-probability%s",
+             ix->beam_size, "");
+    float top = vk_title(c, "Beam search: hypotheses per step, kept and pruned", sub);
+    Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
+    float lab = draw_line_height(th->fs), labs = draw_line_height(th->fs_small);
+
+    /* legend */
+    float lgy = a.y, lgx = a.x;
+    Rect r1 = {lgx, lgy, 40 * sc, labs + 2};
+    draw_rect(dl, r1, th->panel);
+    draw_rect_line(dl, r1, th->kept, 1.5f * th->line);
+    draw_text(dl, r1.x + r1.w + 4, lgy, th->fs_small, th->fg, "kept");
+    lgx += r1.w + 50 * sc;
+    Rect r2 = {lgx, lgy, 40 * sc, labs + 2};
+    dashed_rect(dl, r2, th->pruned, 1);
+    draw_text(dl, r2.x + r2.w + 4, lgy, th->fs_small, th->fg, "pruned");
+    lgx += r2.w + 64 * sc;
+    Rect r3 = {lgx, lgy, 40 * sc, labs + 2};
+    draw_rect_line(dl, r3, th->finished, 1.5f * th->line);
+    draw_rect_line(dl, rect_inset(r3, 3), th->finished, 1);
+    draw_text(dl, r3.x + r3.w + 4, lgy, th->fs_small, th->fg, "finished (<EOS>)");
+    lgx += r3.w + 120 * sc;
+    draw_line(dl, lgx, lgy + labs / 2, lgx + 36 * sc, lgy + labs / 2, th->accent, 4 * th->line);
+    draw_text(dl, lgx + 40 * sc, lgy, th->fs_small, th->fg, "best final hypothesis");
+    lgx += 190 * sc;
+    draw_text(dl, lgx, lgy, th->fs_small, th->fg, "G = greedy's choice");
+
+    int n_steps = ix->n_steps;
+    int cur = q->phase == PH_END ? n_steps - 1 : q->step;
+    float colw;
+    int first, count;
+    vk_strip(n_steps + 1, a.w, 118 * sc, 170 * sc, cur + 1, &colw, &first, &count);
+    float gy = a.y + labs + 14 * sc + lab, gh = a.h - (gy - a.y) - labs - 4;
+    float node_w = colw - 28 * sc;
+    int kshow = 2 * ix->beam_size;
+
+    /* gather visible nodes per column */
+    Node *prev = calloc(MAX_COL_NODES, sizeof *prev), *curn = calloc(MAX_COL_NODES, sizeof *curn);
+    const TlHyp **tmp = calloc((size_t)(ix->n_hyps ? ix->n_hyps : 1), sizeof *tmp);
+    if (!prev || !curn || !tmp) { free(prev); free(curn); free(tmp); return; }
+    int nprev = 0;
+    char buf[256];
+    /* node height from the busiest visible column */
+    int maxn = 1;
+    for (int col = first; col < first + count; col++) {
+        if (col == 0) continue;
+        int n = 0;
+        for (int i = 0; i < ix->n_hyps; i++) {
+            const TlHyp *h = &ix->hyps[i];
+            if (h->step == col - 1 && (h->status == TL_KEPT || h->status == TL_FINISHED || (h->rank >= 0 && h->rank < kshow))) n++;
+        }
+        if (n > maxn) maxn = n;
+    }
+    float node_h = gh / maxn - 6 * sc;
+    if (node_h > 30 * sc) node_h = 30 * sc;
+    if (node_h < labs + 2) node_h = labs + 2;
+    int fit = (int)(gh / (node_h + 6 * sc));
+
+    /* the nodes of column first-1 are the parents of the first visible column: compute their y too */
+    int start_col = first > 0 ? first - 1 : 0;
+    for (int col = start_col; col < first + count; col++) {
+        float x = a.x + (col - first) * colw + 10 * sc;
+        int visible = col >= first;
+        int ncur = 0;
+        if (col == 0) {
+            static TlHyp root;
+            root.id = 0; root.parent = -1; root.step = -1; root.token_str = "<start>"; root.status = TL_KEPT; root.on_best = 1;
+            root.on_greedy = 1; root.rank = 0;
+            curn[0].h = &root;
+            curn[0].y = gy + gh / 2 - node_h / 2;
+            ncur = 1;
+        } else {
+            int s = col - 1;
+            int n = 0;
+            for (int i = 0; i < ix->n_hyps; i++) {
+                const TlHyp *h = &ix->hyps[i];
+                if (h->step == s && (h->status == TL_KEPT || h->status == TL_FINISHED || (h->rank >= 0 && h->rank < kshow))) tmp[n++] = h;
+            }
+            qsort(tmp, (size_t)n, sizeof *tmp, cmp_rank);
+            int hidden = 0;
+            for (int i = 0; i < n; i++) {
+                if (ncur >= fit || ncur >= MAX_COL_NODES) { hidden++; continue; }
+                curn[ncur].h = tmp[i];
+                curn[ncur].y = gy + ncur * (node_h + 6 * sc);
+                ncur++;
+            }
+            int total = 0;
+            for (int i = 0; i < ix->n_hyps; i++) total += ix->hyps[i].step == s;
+            if (visible) {
+                int expanded = tl_shown(ix, c->pos, s, PH_EXPAND);
+                snprintf(buf, sizeof buf, "step %d", s + 1);
+                draw_text(dl, x, gy - lab - 4 * sc, th->fs, s == cur ? th->accent : th->fg, buf);
+                if (expanded && total > ncur) {
+                    snprintf(buf, sizeof buf, "+%d more pruned", total - ncur);
+                    draw_text(dl, x, gy + gh + 2, th->fs_small, th->fg_dim, buf);
+                }
+            }
+        }
+        if (visible) {
+            int s = col - 1;
+            int expanded = col == 0 || tl_shown(ix, c->pos, s, PH_EXPAND);
+            int decided = col == 0 || tl_shown(ix, c->pos, s, PH_CHOSEN);
+            if (!expanded) { /* empty column */
+                memcpy(prev, curn, sizeof *curn * (size_t)ncur);
+                nprev = 0;
+                continue;
+            }
+            for (int i = 0; i < ncur; i++) {
+                const TlHyp *h = curn[i].h;
+                Rect r = {x, curn[i].y, node_w, node_h};
+                /* edge from the parent */
+                float py = -1;
+                int pbest = 0;
+                for (int p = 0; p < nprev; p++)
+                    if (prev[p].h->id == h->parent && prev[p].h->status == TL_KEPT) { py = prev[p].y + node_h / 2; pbest = prev[p].h->on_best; }
+                if (py >= 0 && col > first) {
+                    float px = x - colw + node_w;
+                    int best_edge = decided && h->on_best && pbest;
+                    Color ec = best_edge ? th->accent : (decided && h->status == TL_PRUNED) ? th->pruned : th->fg_dim;
+                    if (decided && h->status == TL_PRUNED) draw_dashed(dl, px, py, x, r.y + node_h / 2, ec, 1, 3);
+                    else draw_line(dl, px, py, x, r.y + node_h / 2, ec, best_edge ? 4 * th->line : th->line);
+                }
+                Color tc = th->fg;
+                if (!decided) {
+                    draw_rect(dl, r, th->bg);
+                    draw_rect_line(dl, r, th->fg_dim, 1);
+                } else if (h->status == TL_KEPT) {
+                    draw_rect(dl, r, th->panel);
+                    draw_rect_line(dl, r, h->on_best ? th->accent : th->kept, h->on_best ? 3 * th->line : 1.5f * th->line);
+                } else if (h->status == TL_FINISHED) {
+                    draw_rect(dl, r, th->panel);
+                    draw_rect_line(dl, r, h->on_best ? th->accent : th->finished, h->on_best ? 3 * th->line : 1.5f * th->line);
+                    draw_rect_line(dl, rect_inset(r, h->on_best ? 4 * th->line : 3), th->finished, 1);
+                } else {
+                    dashed_rect(dl, r, th->pruned, 1);
+                    tc = th->pruned;
+                }
+                if (col == 0) snprintf(buf, sizeof buf, "<start>");
+                else snprintf(buf, sizeof buf, "%s  %.2f", h->token_str, h->score);
+                draw_text_fit(dl, r.x + 4, r.y + node_h / 2 - labs / 2, th->fs_small, tc, buf, node_w - (h->on_greedy ? 22 : 8));
+                if (h->on_greedy && col > 0) {
+                    Rect g = {r.x + node_w - 16, r.y + node_h / 2 - labs / 2, 14, labs};
+                    draw_rect_line(dl, g, th->fg, 1);
+                    draw_text_centered(dl, g.x + 7, g.y + labs / 2, th->fs_small - 2, th->fg, "G");
+                }
+                if (draw_hot(dl, r) && col > 0) {
+                    const char *what = !decided ? "candidate (selection not shown yet)"
+                                       : h->status == TL_KEPT ? "kept: among the k best"
+                                       : h->status == TL_FINISHED ? "finished: ended with <EOS>"
+                                       : h->status == TL_BLOCKED ? "blocked"
+                                                                 : "pruned: not among the k best";
+                    draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s",
+                                 h->token_str, h->parent, h->step + 1, h->token_logprob, h->cum_logprob, h->score, what,
+                                 decided && h->reason && *h->reason ? " (" : "", decided && h->reason ? h->reason : "",
+                                 decided && h->reason && *h->reason ? ")" : "");
+                }
+            }
+        }
+        memcpy(prev, curn, sizeof *curn * (size_t)ncur);
+        nprev = ncur;
+    }
+    vk_more(c, a.x, a.y + a.h - labs, first, 0);
+    vk_more(c, a.x + a.w, a.y + a.h - labs, n_steps + 1 - first - count, 1);
+    free(prev);
+    free(curn);
+    free(tmp);
+}

@@ -1,0 +1,67 @@
+/* views.h — the pictures: one pure function per view, plus shared drawing helpers.
+ *
+ * What it is: each view appends draw commands for (trace index, timeline position, theme,
+ * area, hover) to a DrawList and sets the tooltip of what is under the mouse. A view
+ * never calls numerics and keeps no state, so position p always draws the same frame.
+ * Views and the article figures they mirror (shared/VIEWS.md):
+ *   1 cell (RNN cell and its gates)   2 unrolled encoder   3 encoder–decoder
+ *   4 attention step                  5 alignment heatmap  6 beam tree
+ * Long sequences shrink to a minimum cell size, then scroll to keep the current item in
+ * view, with "◀ n more" / "n more ▶" markers: nothing is clipped silently.
+ *
+ *   ViewCtx v = {.ix = &ix, .pos = p, .th = theme_get("light"), .dl = &dl, .area = r, .anim = 1};
+ *   view_draw(VIEW_ATTENTION, &v);
+ */
+#ifndef ATTNSTEP_GUI_VIEWS_H
+#define ATTNSTEP_GUI_VIEWS_H
+
+#include "draw.h"
+#include "theme.h"
+#include "timeline.h"
+
+typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COUNT } ViewId;
+
+typedef struct ViewCtx {
+    const TraceIndex *ix;
+    int pos;          /* timeline position, 0..ix->n_pos-1 */
+    const Theme *th;
+    DrawList *dl;
+    Rect area;        /* where the view draws */
+    float anim;       /* 0..1: progress of the transition into pos (1 = settled; headless is 1) */
+} ViewCtx;
+
+void view_draw(ViewId v, const ViewCtx *c);
+const char *view_name(ViewId v);       /* "RNN cell", ... */
+const char *view_short(ViewId v);      /* short tab label */
+
+void view_cell(const ViewCtx *c);
+void view_unrolled(const ViewCtx *c);
+void view_seq2seq(const ViewCtx *c);
+void view_attention(const ViewCtx *c);
+void view_heatmap(const ViewCtx *c);
+void view_beam(const ViewCtx *c);
+
+/* ---- helpers shared by the views (viewkit.c) ---- */
+float vk_max_abs(const float *v, int n);
+/* A vector as a strip of coloured cells (vertical: top to bottom), diverging palette
+ * saturating at scale. Hover: "<what>[i] = value". */
+void vk_vector(const ViewCtx *c, Rect r, const float *v, int n, float scale, int vertical, const char *what);
+/* A rounded-looking box with an outline and a centred label. */
+void vk_box(const ViewCtx *c, Rect r, Color fill, Color edge, float thick, const char *label, int size, Color text);
+/* Title line at the top of the area; returns its height. */
+float vk_title(const ViewCtx *c, const char *title, const char *subtitle);
+/* A centred message in the area (e.g. "this view needs a beam-search trace"). */
+void vk_message(const ViewCtx *c, Rect r, const char *msg);
+/* Horizontal strip layout for n items in width avail: cell size between min and max;
+ * when n·min > avail, a window of items around focus. Sets *cell, *first, *count. */
+void vk_strip(int n, float avail, float min_cell, float max_cell, int focus, float *cell, int *first, int *count);
+/* "◀ n more" at (x,y) left-aligned, or "n more ▶" right-aligned ending at x. */
+void vk_more(const ViewCtx *c, float x, float y, int n, int right);
+/* The previous decoder state's name for the query ("s₂"), by the run's query mode. */
+const char *vk_scorer_formula(const char *scorer);
+/* Probability bars of an output event's top entries: fills ids/probs (sorted), returns count. */
+int vk_top_outputs(const Event *out, int max, int *ids, float *probs);
+/* Token text of target id from an output event's vocabulary, when known (NULL otherwise). */
+int vk_utf8_len(const char *s);
+
+#endif
