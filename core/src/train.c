@@ -394,7 +394,6 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
         linear_fw(lp_t, H, query, Q, w->Wp, NULL, B, Q, H, 0);
         for (size_t i = 0; i < (size_t)B * H; i++) lp_t[i] = ftanh(lp_t[i]);
     }
-    float *tmp = a->tmp;
     for (int b = 0; b < B; b++) {
         int Sb = a->src_len[b];
         const float *q = query + (size_t)b * Q;
@@ -457,7 +456,6 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
             for (int i = 0; i < H; i++) cx[i] += aw * k[i];
         }
     }
-    (void)tmp;
 }
 
 /* Backward of one step. dcontext: (B,H) in. Writes dquery (B,Q) (overwritten); adds into
@@ -521,12 +519,10 @@ static void attn_backward(const Seq2Seq *m, TrainActs *a, float *grad, const flo
             switch (sh->scorer) {
             case ATTN_ADDITIVE:
             case ATTN_CONCAT: {
-                const float *qp = qproj + (size_t)b * H;
                 const float *v = sh->scorer == ATTN_ADDITIVE ? w->Va_w : w->v;
                 float *dv = GP(v);
                 float *dqpb = dqp + (size_t)b * H;
                 const float *tj = th + ((size_t)b * S + j) * H;
-                (void)qp; (void)kp;
                 for (int i = 0; i < H; i++) {
                     dv[i] += dej * tj[i];
                     float dpre = dej * v[i] * (1.0f - tj[i] * tj[i]);
@@ -594,7 +590,7 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
     int B = bt->B, S = bt->S, T = bt->T;
     assert(B >= 1 && B <= a->max_B && S >= 1 && S <= a->max_S && T >= 1 && T <= a->max_T);
     a->B = B; a->S = S; a->T = T; a->batch = bt;
-    int H = a->H, Hd = a->Hd, E = a->E, G = a->G, L = a->L, Q = a->Q, P = a->P, Vt = a->Vt, din = a->din;
+    int H = a->H, Hd = a->Hd, E = a->E, G = a->G, L = a->L, Q = a->Q, Vt = a->Vt, din = a->din;
     int lstm = c->cell == RNN_LSTM, has_attn = c->scorer != ATTN_NONE;
     int Vs = vocab_size(m->src_vocab);
     size_t th_on = c->scorer == ATTN_ADDITIVE || c->scorer == ATTN_CONCAT;
@@ -670,7 +666,6 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
         default: break;
         }
     }
-    (void)P;
 
     /* ---- decoder initial state ---- */
     for (int l = 0; l < L; l++) {
@@ -860,9 +855,7 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
                 float d = dout[i] + a->dhtil_carry[i];
                 dpre[i] = d * (1.0f - ht[i] * ht[i]);
             }
-            float *dwc = a->dx; /* (B, 2H) — dx has room for max(din, H) >= ... use tmp rows below */
-            (void)dwc;
-            /* d[c; h] (B,2H): compute into dctx / dtop separately */
+            /* d[c; h] = dpre Wc, split into d context (Wc columns 0..H) and d h_top (H..2H) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, dpre, H, m->w.Wc, 2 * H, 0.0f, a->dctx, H);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, H, 1.0f, dpre, H, m->w.Wc + H, 2 * H, 0.0f, dtop, H);
             train_linear_backward(NULL, GP(m->w.Wc), NULL, dpre, H, a->wc_in + tb * 2 * H, 2 * H, m->w.Wc, B, 2 * H, H);
@@ -975,8 +968,7 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
             float *dh = a->dh_tmp, *dc = a->dc_tmp; /* carries (B,Hd) */
             float *hp = a->gi;                      /* (B,Hd) gathered h_prev */
             float *dhn = a->gh;                     /* (B,Hd) dh of the position */
-            float *dhp = a->dx, *dcp = a->dquery;   /* (B,Hd) outputs: dx and dquery have room (din >= ... ) */
-            (void)dcp;
+            float *dhp = a->dx;                     /* (B,Hd) d h_prev of the position */
             for (int b = 0; b < B; b++) {
                 memcpy(dh + (size_t)b * Hd, a->dfinal_h + ((size_t)l * B + b) * H + (size_t)d * Hd, (size_t)Hd * sizeof(float));
                 if (lstm) memcpy(dc + (size_t)b * Hd, a->dfinal_c + ((size_t)l * B + b) * H + (size_t)d * Hd, (size_t)Hd * sizeof(float));
