@@ -169,8 +169,10 @@ void attention_forward(const AttnShape *a, const AttnWeights *w, float *energies
             h = (int)p + a->window_d;
         } else if (a->window == ATTN_LOCAL_P) {
             p = local_p_centre(a, w, tmp, q, S);
-            l = (int)ceilf(p - (float)a->window_d);
-            h = (int)floorf(p + (float)a->window_d);
+            if (p == p) {
+                l = (int)ceilf(p - (float)a->window_d);
+                h = (int)floorf(p + (float)a->window_d);
+            } /* else NaN (overflowing weights): converting it to int is undefined; the caller reports it */
         }
         if (l < 0) l = 0;
         if (h > S - 1) h = S - 1;

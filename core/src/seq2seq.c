@@ -636,6 +636,17 @@ static int attend(const Seq2Seq *m, Seq2SeqRun *r, const int *beams, const float
     int S = r->S, H = m->cfg.hidden;
     attention_forward(&m->attn_shape, &m->w.attn, r->energies, r->weights, r->context, r->centre, r->lo, r->hi,
                       r->attn_scratch, r->query, r->keys, r->keys_proj, override, S, B, step);
+    /* Overflowing (finite) weights give NaN/Inf energies, which the softmax would silently turn
+     * into zero attention: refuse them (-inf is only allowed outside a local window). */
+    for (int b = 0; b < B; b++) {
+        if (m->cfg.window == ATTN_LOCAL_P && isnan(r->centre[b]))
+            return status_fail(st, "decoder step %d: the local-p attention centre is NaN: the model's weights "
+                                   "overflow float32 on this input", step);
+        for (int j = r->lo[b]; j <= r->hi[b]; j++)
+            if (!isfinite(r->energies[(size_t)b * S + j]) || isnan(r->weights[(size_t)b * S + j]))
+                return status_fail(st, "decoder step %d: the attention energy at source position %d is not finite "
+                                       "(NaN or Inf): the model's weights overflow float32 on this input", step, j);
+    }
     /* energies/weights rows are written with stride S by attention_forward; keep them at
      * stride max_src so seq2seq_last_weights can index rows (move from the back). */
     for (int b = B - 1; b > 0; b--) {

@@ -35,6 +35,8 @@ typedef struct Checker {
     int vt;
     long events;
     const char *nan_in; /* first event type that carried a NaN, or NULL */
+    const char *nan_key;
+    long nan_seq;
 } Checker;
 
 static int check_event(void *ctx, const Event *ev) {
@@ -42,10 +44,13 @@ static int check_event(void *ctx, const Event *ev) {
     c->events++;
     for (int i = 0; i < ev->nfields; i++) {
         const EventField *f = &ev->fields[i];
-        if (f->kind == FIELD_FLOAT && isnan(f->v.f) && !c->nan_in) c->nan_in = ev->type;
-        if (f->kind == FIELD_FLOATS)
-            for (int k = 0; k < f->n && !c->nan_in; k++)
-                if (isnan(f->v.floats[k])) c->nan_in = ev->type;
+        int nan = f->kind == FIELD_FLOAT && isnan(f->v.f);
+        for (int k = 0; f->kind == FIELD_FLOATS && k < f->n && !nan; k++) nan = isnan(f->v.floats[k]);
+        if (nan && !c->nan_in) {
+            c->nan_in = ev->type;
+            c->nan_key = f->key;
+            c->nan_seq = c->events;
+        }
     }
     if (!strcmp(ev->type, "output")) {
         long tok = event_get_int(ev, "chosen", -1);
@@ -87,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     DecodeOptions o;
     decode_options_default(&o);
     o.max_len = 5;
-    Checker c = {vt, 0, NULL};
+    Checker c = {vt, 0, NULL, NULL, 0};
     EventSink sink = {check_event, &c};
     DecodeResult res;
     memset(&res, 0, sizeof res);
@@ -95,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!st.message[0]) abort();
     } else {
         if (c.nan_in) {
-            fprintf(stderr, "decode succeeded but a '%s' event carried NaN\n", c.nan_in);
+            fprintf(stderr, "decode succeeded but event %ld (%s) carried NaN in '%s'\n", c.nan_seq, c.nan_in, c.nan_key);
             abort();
         }
         if (res.count != 1) abort();
