@@ -307,7 +307,15 @@ Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status
         for (int d = 0; same && d < t->ndim; d++) same = x->shape[d] == t->shape[d];
         if (!same) {
             format_shape(got, sizeof got, x->ndim, x->shape);
-            status_fail(st, "tensor '%s' has shape %s but the config needs %s", t->name, got, want);
+            const char *vocab_key = !strcmp(t->name, "encoder.embedding.weight") ? "src_vocab"
+                                    : !strcmp(t->name, "decoder.embedding.weight") || !strncmp(t->name, "decoder.out.", 12) ? "tgt_vocab"
+                                    : NULL;
+            if (vocab_key && x->ndim == t->ndim && x->shape[0] != t->shape[0] && (t->ndim == 1 || x->shape[1] == t->shape[1]))
+                status_fail(st, "vocabulary mismatch: metadata '%s' has %lld tokens but tensor '%s' has %lld rows (shape %s); "
+                                "the vocabulary and the weights do not belong together",
+                            vocab_key, (long long)t->shape[0], t->name, (long long)x->shape[0], got);
+            else
+                status_fail(st, "tensor '%s' has shape %s but the config needs %s", t->name, got, want);
             free(specs);
             goto fail;
         }
