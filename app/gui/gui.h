@@ -79,6 +79,8 @@ int gui_load_model(GuiState *g, const char *path, Status *st);
 /* Decodes g->input with the model and strategy into a new trace; on success replaces the
  * trace and index and moves to the end position. -1 with st (the old trace stays). */
 int gui_run_model(GuiState *g, Status *st);
+/* Reads a JSONL trace file into g (the input box shows its source tokens). -1 with st. */
+int gui_load_trace(GuiState *g, const char *path, Status *st);
 /* Replaces the trace (takes ownership) and indexes it. -1 with st (t is freed). */
 int gui_set_trace(GuiState *g, Trace *t, Status *st);
 void gui_set_pos(GuiState *g, int pos);

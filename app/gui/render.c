@@ -51,26 +51,6 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* Loads a trace file into g. */
-static int load_trace_file(GuiState *g, const char *path, Status *st) {
-    FILE *f = fopen(path, "r");
-    if (!f) return status_fail(st, "cannot open %s", path);
-    Trace *t = trace_new();
-    if (!t) { fclose(f); return status_fail(st, "out of memory"); }
-    int rc = trace_read_jsonl(t, f, st);
-    fclose(f);
-    if (rc) { trace_free(t); return status_prefix(st, "%s", path); }
-    if (gui_set_trace(g, t, st)) return status_prefix(st, "%s", path);
-    /* the input box shows the source tokens */
-    size_t len = 0;
-    for (int i = 0; i < g->ix.S && len < sizeof g->input - 2; i++) {
-        const char *tk = g->ix.src_tokens[i];
-        if (i == g->ix.S - 1 && (!strcmp(tk, "EOS") || !strcmp(tk, "<eos>"))) break;
-        len += (size_t)snprintf(g->input + len, sizeof g->input - len, "%s%s", i ? " " : "", tk);
-    }
-    return 0;
-}
-
 int cmd_render(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *trace = NULL, *out = "attnstep-render.png", *step = "end", *theme = "light";
     int view = VIEW_ATTENTION, beam = 0, W = 1280, H = 720, frames = 0, list = 0;
@@ -125,7 +105,7 @@ int cmd_render(int argc, char **argv) {
     g.beam = beam;
     if (model && gui_load_model(&g, model, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
     if (trace) {
-        if (load_trace_file(&g, trace, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+        if (gui_load_trace(&g, trace, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
         g.model_path[0] = 0; /* the picture names the trace's model */
     } else {
         snprintf(g.input, sizeof g.input, "%s", input);

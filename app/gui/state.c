@@ -105,6 +105,7 @@ int gui_set_trace(GuiState *g, Trace *t, Status *st) {
     g->ix = ix;
     g->have_ix = 1;
     if (g->model) g->ix.tgt_vocab = g->model->tgt_vocab;
+    g->beam = g->ix.is_beam ? g->ix.beam_size : 0; /* the strategy picker shows the trace's */
     g->pos = g->ix.n_pos - 1;
     g->anim = 1;
     return 0;
@@ -192,3 +193,23 @@ int gui_export(const GuiState *g, const char *jsonl_path, const char *csv_path, 
     if (fclose(f)) return status_fail(st, "cannot write %s", csv_path);
     return 0;
 }
+
+int gui_load_trace(GuiState *g, const char *path, Status *st) {
+    FILE *f = fopen(path, "r");
+    if (!f) return status_fail(st, "cannot open %s", path);
+    Trace *t = trace_new();
+    if (!t) { fclose(f); return status_fail(st, "out of memory"); }
+    int rc = trace_read_jsonl(t, f, st);
+    fclose(f);
+    if (rc) { trace_free(t); return status_prefix(st, "%s", path); }
+    if (gui_set_trace(g, t, st)) return status_prefix(st, "%s", path);
+    /* the input box shows the source tokens */
+    size_t len = 0;
+    for (int i = 0; i < g->ix.S && len < sizeof g->input - 2; i++) {
+        const char *tk = g->ix.src_tokens[i];
+        if (i == g->ix.S - 1 && (!strcmp(tk, "EOS") || !strcmp(tk, "<eos>"))) break;
+        len += (size_t)snprintf(g->input + len, sizeof g->input - len, "%s%s", i ? " " : "", tk);
+    }
+    return 0;
+}
+

@@ -32,10 +32,17 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
     float x = 10 * sc;
     draw_text(dl, x, bar_h / 2 - draw_line_height(th->fs_large) / 2, th->fs_large, th->fg, "attnstep");
     x += draw_text_width(dl, th->fs_large, "attnstep") + 16 * sc;
-    /* view tabs */
+    /* view tabs: "1 Cell" ..., or only the digits when the window is narrow */
     char lab[1100];
+    float tabs_w = 0;
     for (int v = 0; v < VIEW_COUNT; v++) {
         snprintf(lab, sizeof lab, "%d %s", v + 1, view_short((ViewId)v));
+        tabs_w += draw_text_width(dl, th->fs, lab) + 22;
+    }
+    int compact = x + tabs_w + 360 * sc > w;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        if (compact) snprintf(lab, sizeof lab, "%d", v + 1);
+        else snprintf(lab, sizeof lab, "%d %s", v + 1, view_short((ViewId)v));
         float bw = draw_text_width(dl, th->fs, lab) + 18;
         Rect r = {x, 6 * sc, bw, bar_h - 12 * sc};
         if (ui_button(dl, th, win, r, lab, g->view == (ViewId)v)) g->view = (ViewId)v;

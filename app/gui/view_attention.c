@@ -144,7 +144,7 @@ void view_attention(const ViewCtx *c) {
     for (int k = 0; k < count; k++) {
         int j = first + k;
         float x = x0 + k * cell + gap / 2, cx = x + bw / 2;
-        const char *tok = ix->src_tokens[j];
+        const char *tok = vk_tok((ix->src_tokens[j]));
         float tw = draw_text_width(dl, th->fs, tok);
         draw_text_fit(dl, tw < bw ? cx - tw / 2 : x, tok_y, th->fs, th->fg, tok, bw);
         /* h_j column (horizontal strip, one per source word) */

@@ -75,13 +75,16 @@ void view_heatmap(const ViewCtx *c) {
     if (hover_row >= 0 && hover_row < T && tl_shown(ix, c->pos, hover_row, PH_WEIGHTS))
         hw = event_get_floats(ix->steps[hover_row].attn, "weights", &nhw);
 
-    /* source labels across the top, staggered on two lines when narrow */
+    /* source labels across the top, staggered on two lines when any is too wide */
+    int stagger = 0;
+    for (int k = 0; k < col_count; k++)
+        if (draw_text_width(dl, th->fs, vk_tok(ix->src_tokens[col_first + k])) > cs - 2) stagger = 1;
     for (int k = 0; k < col_count; k++) {
         int j = col_first + k;
-        const char *tk = ix->src_tokens[j];
+        const char *tk = vk_tok((ix->src_tokens[j]));
         float w = draw_text_width(dl, th->fs, tk);
         float cx = gx + k * cs + cs / 2;
-        int two = w > cs - 2;
+        int two = stagger;
         float y = gy - lab - 4 - (two && (k % 2) ? lab : 0);
         Color col = th->fg;
         if (hw && j < nhw && hw[j] >= 0.1f) {
@@ -125,7 +128,7 @@ void view_heatmap(const ViewCtx *c) {
                     char ib2[32];
                     draw_tooltip(dl, "weight %.4f: while producing \"%s\" (step %d) the decoder looked at \"%s\" (source word %d)",
                                  w[j], cshown && ts->chosen_token ? ts->chosen_token : tl_tgt_token(ix, ts->chosen, ib2, sizeof ib2),
-                                 t + 1, ix->src_tokens[j], j + 1);
+                                 t + 1, vk_tok(ix->src_tokens[j]), j + 1);
                 }
             } else {
                 draw_rect_line(dl, cell, th->grid, 1);

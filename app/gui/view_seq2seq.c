@@ -28,7 +28,7 @@ void view_seq2seq(const ViewCtx *c) {
     char sub[256];
     snprintf(sub, sizeof sub, "encoder (blue) reads the source; decoder (red) writes one word per step%s%s",
              strcmp(ix->scorer, "none") ? ", looking back through attention (arcs below)" : " from the last encoder h only",
-             ix->is_beam ? "; beam search: the best hypothesis is shown" : "");
+             ix->is_beam ? "; beam: the best hypothesis" : "");
     float top = vk_title(c, "Sequence to sequence: two RNNs", sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 6 * sc};
     float lab = draw_line_height(th->fs) + 2, labs = draw_line_height(th->fs_small);
@@ -65,13 +65,13 @@ void view_seq2seq(const ViewCtx *c) {
             int shown = idx >= 0 && tl_enc_shown(ix, c->pos, idx);
             vk_box(c, box, shown ? th->enc_fill : th->bg, is_cur ? th->accent : shown ? th->enc : th->grid,
                    is_cur ? 3 * th->line : th->line, "enc", th->fs_small, shown ? th->enc : th->fg_dim);
-            if (draw_hot(dl, box)) draw_tooltip(dl, "encoder step %d: reads \"%s\"%s", i + 1, ix->src_tokens[i], shown ? "" : " (not run yet)");
+            if (draw_hot(dl, box)) draw_tooltip(dl, "encoder step %d: reads \"%s\"%s", i + 1, vk_tok(ix->src_tokens[i]), shown ? "" : " (not run yet)");
             if (shown && k + 1 < count)
                 draw_arrow(dl, x + bw + 1, cell_y + cell_h / 2, x + cell - 1, cell_y + cell_h / 2,
                            i == S - 1 ? th->fg : th->enc, th->line * 1.5f, 8 * sc);
             Color tc = shown || q->phase == PH_START ? th->fg : th->fg_dim;
-            float tw = draw_text_width(dl, th->fs, ix->src_tokens[i]);
-            draw_text_fit(dl, tw < bw ? x + (bw - tw) / 2 : x, tok_y, th->fs, tc, ix->src_tokens[i], bw);
+            float tw = draw_text_width(dl, th->fs, vk_tok(ix->src_tokens[i]));
+            draw_text_fit(dl, tw < bw ? x + (bw - tw) / 2 : x, tok_y, th->fs, tc, vk_tok(ix->src_tokens[i]), bw);
             if (i == S - 1 && T > 0) {
                 draw_text(dl, x + bw + 2, cell_y + cell_h / 2 + 2, th->fs_small, th->fg_dim, "h");
             }
@@ -101,7 +101,8 @@ void view_seq2seq(const ViewCtx *c) {
         if (outp && ts->output) {
             draw_rect(dl, ob, th->out_fill);
             draw_rect_line(dl, ob, th->out, 2 * th->line);
-            draw_text_fit(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, "FC+softmax", bw - 8);
+            if (draw_text_width(dl, th->fs_small, "FC + softmax") <= bw - 8) draw_text(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, "FC + softmax");
+            else if (draw_text_width(dl, th->fs_small, "softmax") <= bw - 8) draw_text(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, "softmax");
             int ids[TOPK];
             float pr[TOPK];
             int n = vk_top_outputs(ts->output, topk, ids, pr);
@@ -170,7 +171,7 @@ void view_seq2seq(const ViewCtx *c) {
                 }
                 Rect hot = {sx - 10, by, 20, depth};
                 if (draw_hot(dl, hot))
-                    draw_tooltip(dl, "attention weight a_%d = %.3f: decoder step %d looks at \"%s\"", j + 1, w[j], s + 1, ix->src_tokens[j]);
+                    draw_tooltip(dl, "attention weight a_%d = %.3f: decoder step %d looks at \"%s\"", j + 1, w[j], s + 1, vk_tok(ix->src_tokens[j]));
             }
             draw_text(dl, a.x, a.y + a.h - labs, th->fs_small, th->fg_dim, "arcs: attention of the current decoder step (thicker = larger weight)");
         }

@@ -100,9 +100,9 @@ void view_unrolled(const ViewCtx *c) {
         int is_cur = pos == cur;
         Rect tr = {x0 + k * cell + gap / 2, ty, bw, lab};
         if (is_cur) draw_rect(dl, tr, th->accent_fill);
-        draw_text_fit(dl, cx - draw_text_width(dl, th->fs, ix->src_tokens[pos]) / 2 > tr.x ? cx - draw_text_width(dl, th->fs, ix->src_tokens[pos]) / 2 : tr.x,
-                      ty, th->fs, th->fg, ix->src_tokens[pos], bw);
-        if (draw_hot(dl, tr)) draw_tooltip(dl, "source token %d: \"%s\"", pos + 1, ix->src_tokens[pos]);
+        draw_text_fit(dl, cx - draw_text_width(dl, th->fs, vk_tok(ix->src_tokens[pos])) / 2 > tr.x ? cx - draw_text_width(dl, th->fs, vk_tok(ix->src_tokens[pos])) / 2 : tr.x,
+                      ty, th->fs, th->fg, vk_tok(ix->src_tokens[pos]), bw);
+        if (draw_hot(dl, tr)) draw_tooltip(dl, "source token %d: \"%s\"", pos + 1, vk_tok(ix->src_tokens[pos]));
     }
     vk_more(c, a.x, ty, first, 0);
     vk_more(c, a.x + a.w, ty, ix->S - first - count, 1);

@@ -201,3 +201,9 @@ void view_draw(ViewId v, const ViewCtx *c) {
     }
     draw_unclip(c->dl);
 }
+
+const char *vk_tok(const char *tok) {
+    if (!tok) return "?";
+    if (!strcmp(tok, " ")) return "\xe2\x90\xa3";
+    return tok;
+}

@@ -63,5 +63,7 @@ const char *vk_scorer_formula(const char *scorer);
 int vk_top_outputs(const Event *out, int max, int *ids, float *probs);
 /* Token text of target id from an output event's vocabulary, when known (NULL otherwise). */
 int vk_utf8_len(const char *s);
+/* A token as shown: the space token becomes "\u2423" (open box), so it is visible. */
+const char *vk_tok(const char *tok);
 
 #endif
