@@ -275,7 +275,7 @@ struct TrainActs {
     float *dctx, *dctx_carry, *dhtil_carry, *dtop; /* (B,H) */
     float *dkeys;                /* (S,B,H) */
     float *dkeys_proj;           /* (S,B,P) */
-    float *dqp;                  /* (B,qp_size) */
+    float *dqp;                  /* (T,B,qp_size) d projected query, kept per step for the deferred dWa */
     float *dlang;                /* (B,E) */
     float *dxemb;                /* (T,B,E) d target embeddings */
     float *datt;                 /* (S) */
@@ -338,7 +338,7 @@ TrainActs *train_acts_new(const Seq2Seq *m, int max_B, int max_S, int max_T, Sta
     ADD(&a->logprobs, T * B * Vt); ADD(&a->dlogits, T * B * Vt); ADD(&a->dout_in, T * B * H);
     ADD(&a->dh_tmp, B * H); ADD(&a->dc_tmp, B * H); ADD(&a->dx, B * DX); ADD(&a->dquery, B * Q);
     ADD(&a->dctx, B * H); ADD(&a->dctx_carry, B * H); ADD(&a->dhtil_carry, B * H); ADD(&a->dtop, B * H);
-    ADD(&a->dkeys, S * B * H); ADD(&a->dkeys_proj, S * B * P); ADD(&a->dqp, B * qp); ADD(&a->dlang, B * E);
+    ADD(&a->dkeys, S * B * H); ADD(&a->dkeys_proj, S * B * P); ADD(&a->dqp, T * B * qp); ADD(&a->dlang, B * E);
     ADD(&a->dxemb, T * B * E);
     ADD(&a->datt, S); ADD(&a->tmp, 2 * HQ); ADD(&a->denc[0], S * B * EH); ADD(&a->denc[1], S * B * EH);
     ADD(&a->dfinal_h, L * B * H); ADD(&a->dfinal_c, L * B * H);
@@ -462,13 +462,14 @@ static void attn_forward(const Seq2Seq *m, TrainActs *a, int t, const float *que
  * dkeys (S,B,H), dkeys_proj (S,B,P) and the attention parameter gradients. */
 static void attn_backward(const Seq2Seq *m, TrainActs *a, float *grad, const float *dcontext, const float *query,
                           const float *qproj, const float *soft, const float *weights, const float *centre,
-                          const int *lo, const int *hi, const float *lp_t, const float *th, const float *keys) {
+                          const int *lo, const int *hi, const float *lp_t, const float *th, const float *keys,
+                          float *dqp) {
     const AttnWeights *w = &m->w.attn;
     const AttnShape *sh = &m->attn_shape;
     const float *blk = m->block;
 #define GP(p) ((p) ? grad + ((p) - blk) : NULL)
     int B = a->B, S = a->S, H = a->H, Q = a->Q, P = a->P;
-    float *dq = a->dquery, *dqp = a->dqp, *de = a->datt;
+    float *dq = a->dquery, *de = a->datt;
     memset(dq, 0, (size_t)B * Q * sizeof *dq);
     memset(dqp, 0, (size_t)B * a->qp_size * sizeof *dqp);
     float sigma = (float)sh->window_d / 2.0f;
@@ -563,22 +564,42 @@ static void attn_backward(const Seq2Seq *m, TrainActs *a, float *grad, const flo
             }
         }
     }
+    /* d query through the projection; its weight gradient is taken over all steps at once
+     * after the time loop (attn_weight_grads) */
     switch (sh->scorer) {
     case ATTN_ADDITIVE:
-        train_linear_backward(dq, GP(w->Wa_w), GP(w->Wa_b), dqp, H, query, Q, w->Wa_w, B, Q, H);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, Q, H, 1.0f, dqp, H, w->Wa_w, Q, 1.0f, dq, Q);
         break;
     case ATTN_LOCATION:
-        train_linear_backward(dq, GP(w->Wa_w), GP(w->Wa_b), dqp, a->qp_size, query, Q, w->Wa_w, B, Q, a->qp_size);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, Q, a->qp_size, 1.0f, dqp, a->qp_size, w->Wa_w, Q, 1.0f, dq, Q);
         break;
-    case ATTN_CONCAT: { /* W[:, :Q] with leading dimension Q+H */
-        float *dW = GP(w->W);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, Q, B, 1.0f, dqp, H, query, Q, 1.0f, dW, Q + H);
+    case ATTN_CONCAT: /* W[:, :Q] with leading dimension Q+H */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, Q, H, 1.0f, dqp, H, w->W, Q + H, 1.0f, dq, Q);
         break;
-    }
     default: break;
     }
 #undef GP
+}
+
+/* d Wa (and its bias) of the query projection, from every step's d projected query
+ * (a->dqp, (T,B,qp_size)) and query (a->query, (T,B,Q)). */
+static void attn_weight_grads(const Seq2Seq *m, TrainActs *a, float *grad) {
+    const AttnWeights *w = &m->w.attn;
+    const float *blk = m->block;
+    int rows = a->T * a->B, H = a->H, Q = a->Q;
+    switch (m->attn_shape.scorer) {
+    case ATTN_ADDITIVE:
+        train_linear_backward(NULL, grad + (w->Wa_w - blk), grad + (w->Wa_b - blk), a->dqp, H, a->query, Q, w->Wa_w, rows, Q, H);
+        break;
+    case ATTN_LOCATION:
+        train_linear_backward(NULL, grad + (w->Wa_w - blk), grad + (w->Wa_b - blk), a->dqp, a->qp_size, a->query, Q, w->Wa_w, rows, Q,
+                              a->qp_size);
+        break;
+    case ATTN_CONCAT:
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, Q, rows, 1.0f, a->dqp, H, a->query, Q, 1.0f, grad + (w->W - blk), Q + H);
+        break;
+    default: break;
+    }
 }
 
 /* ======================================================================== */
@@ -833,7 +854,7 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
         const float *query = a->query + tb * Q;
         #define ATTN_BACK(dctx) attn_backward(m, a, grad, dctx, query, a->qproj + tb * a->qp_size, a->soft + tb * S, \
                                               a->weights + tb * S, a->centre + tb, a->lo + tb, a->hi + tb, a->lp_t + tb * H, \
-                                              a->attn_th + tb * S * H * th_on, keys)
+                                              a->attn_th + tb * S * H * th_on, keys, a->dqp + tb * a->qp_size)
         /* distributes dquery: [h; c(t-1)?; lang?] -> dhq (B,H) += , dctx_carry =, dlang += */
         #define SPLIT_DQUERY(dhq) do { \
             for (int b = 0; b < B; b++) { \
@@ -901,6 +922,7 @@ void train_backward(const Seq2Seq *m, TrainActs *a, float *grad) {
         #undef ATTN_BACK
         #undef SPLIT_DQUERY
     }
+    if (has_attn) attn_weight_grads(m, a, grad);
     /* target embeddings: d x[:, :E] = dgi W_ih[:, :E] over all steps at once */
     {
         const RnnWeights *w0 = &m->w.dec[0];
