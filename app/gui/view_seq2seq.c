@@ -79,7 +79,7 @@ void view_seq2seq(const ViewCtx *c) {
         }
         int s = i - S;
         const TlStep *ts = &ix->steps[s];
-        int started = q->phase == PH_END || (q->step >= s);
+        int started = q->phase == PH_END || q->step >= s || (s > 0 && tl_shown(ix, c->pos, s - 1, PH_CHOSEN)); /* input known */
         int ran = tl_shown(ix, c->pos, s, PH_DECODER);
         int outp = tl_shown(ix, c->pos, s, PH_OUTPUT);
         int chosen = tl_shown(ix, c->pos, s, PH_CHOSEN);
