@@ -31,7 +31,7 @@ static void save_screenshot(SDL_Renderer *r, GuiState *g) {
     }
     Status st = {{0}};
     if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) || save_png(s, path, &st))
-        snprintf(g->message, sizeof g->message, "screenshot failed: %s", st.message[0] ? st.message : SDL_GetError());
+        snprintf(g->message, sizeof g->message, "screenshot failed: %.400s", st.message[0] ? st.message : SDL_GetError());
     else
         snprintf(g->message, sizeof g->message, "saved %s", path);
     g->message_error = 0;
@@ -49,7 +49,7 @@ static void export_trace(GuiState *g) {
     }
     snprintf(cp, sizeof cp, "attnstep-attention-%d.csv", i);
     Status st = {{0}};
-    if (gui_export(g, jp, cp, &st)) { snprintf(g->message, sizeof g->message, "export failed: %s", st.message); g->message_error = 1; }
+    if (gui_export(g, jp, cp, &st)) { snprintf(g->message, sizeof g->message, "export failed: %.400s", st.message); g->message_error = 1; }
     else { snprintf(g->message, sizeof g->message, "exported %s and %s", jp, cp); g->message_error = 0; }
 }
 
