@@ -613,7 +613,8 @@ float train_forward(const Seq2Seq *m, TrainActs *a, const TrainBatch *bt, float 
     a->B = B; a->S = S; a->T = T; a->batch = bt;
     int H = a->H, Hd = a->Hd, E = a->E, G = a->G, L = a->L, Q = a->Q, Vt = a->Vt, din = a->din;
     int lstm = c->cell == RNN_LSTM, has_attn = c->scorer != ATTN_NONE;
-    int Vs = vocab_size(m->src_vocab);
+    int Vs = vocab_size(m->src_vocab); /* only read by asserts */
+    (void)Vs;
     size_t th_on = c->scorer == ATTN_ADDITIVE || c->scorer == ATTN_CONCAT;
     a->dropout = dropout;
     float keep = 1.0f - dropout, inv_keep = dropout > 0.0f ? 1.0f / keep : 1.0f;
