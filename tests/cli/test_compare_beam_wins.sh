@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The shipped example where beam search beats greedy decoding (decoding issue: "a case
+# where beam finds a strictly higher-probability output than greedy, on a shipped trained
+# model, is kept as a test and as a lesson example"). Model en-fr-es-luong-lstm, sentence
+# "<2fr> the pages of the films worked in june .": at step 2 greedy takes "du" (the locally
+# better token: cumulative -0.8154 against beam's -0.8320) and pays for it at step 3 ("du
+# films" is ungrammatical; "films" then costs it 0.56); beam k=5 keeps "des" and ends with
+# the corpus's reference translation, total log-prob -0.8382 against greedy's -1.4076.
+# The GUI goldens of view 7 and the beam tree replay traces of this same run
+# (tests/render/traces/en-fr-es-luong-lstm-{greedy,beam5}.jsonl).
+# usage: test_compare_beam_wins.sh path/to/attnstep SOURCE_DIR
+set -u
+bin=$1
+src=$2
+model=$src/assets/models/en-fr-es-luong-lstm.safetensors
+sentence="<2fr> the pages of the films worked in june ."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass=0
+check() { # name, condition-exit-status
+    if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+if [ ! -f "$model" ]; then echo "FAIL: shipped model $model is missing"; exit 1; fi
+
+"$bin" compare --model "$model" --beam 5 --nbest 3 "$sentence" >"$tmp/out" 2>"$tmp/err"
+check "compare exits 0 ($(cat "$tmp/err"))" $?
+cat "$tmp/out"
+grep -qx "greedy       les pages du films ont travaillé en juin \." "$tmp/out"; check "greedy output" $?
+grep -qx "beam k=5     les pages des films ont travaillé en juin \." "$tmp/out"; check "beam output" $?
+grep -qx "first divergence at step 2: greedy 'du', beam 'des'" "$tmp/out"; check "first divergence at step 2" $?
+# both totals, and beam strictly higher
+read -r _ glp blp < <(grep '^logprob ' "$tmp/out")
+awk -v g="$glp" -v b="$blp" 'BEGIN { exit !(b > g && g > -1.4086 && g < -1.4066 && b > -0.8392 && b < -0.8372) }'
+check "beam log-prob $blp > greedy $glp (expected -0.8382 > -1.4076)" $?
+grep -q "beam's output is more probable by 0.5693 (log-prob)" "$tmp/out"; check "gap 0.5693" $?
+# greedy was ahead at the divergence step (the locally best token) and behind from the next step on
+line2=$(grep -E '^2 ' "$tmp/out"); line3=$(grep -E '^3 ' "$tmp/out")
+d2=$(echo "$line2" | awk '{print $6}'); d3=$(echo "$line3" | awk '{print $6}')
+awk -v a="$d2" -v b="$d3" 'BEGIN { exit !(a < 0 && b > 0.5) }'
+check "greedy ahead at step 2 ($d2), behind at step 3 ($d3)" $?
+# greedy's output is beam's second best
+grep -qP '^2\tscore -1.4076\tlogprob -1.4076\tles pages du films' "$tmp/out"; check "greedy's output is beam's 2nd best" $?
+# the traces behind the goldens are this run
+for kind in greedy beam5; do
+    t=$src/tests/render/traces/en-fr-es-luong-lstm-$kind.jsonl
+    if [ "$kind" = greedy ]; then "$bin" trace --model "$model" --out "$tmp/$kind.jsonl" "$sentence" 2>/dev/null
+    else "$bin" trace --model "$model" --beam 5 --nbest 3 --out "$tmp/$kind.jsonl" "$sentence" 2>/dev/null; fi
+    cmp -s "$t" "$tmp/$kind.jsonl"; check "committed trace $kind is byte-identical to a fresh run" $?
+done
+echo "$pass passed, $fails failed"
+[ $fails -eq 0 ]
