@@ -27,7 +27,8 @@ static void usage(FILE *out) {
             "       attnstep train --out FILE --resume --steps N [--threads T] [--dev-every N]\n"
             "\n"
             "model (a new model; --resume takes them from the checkpoint):\n"
-            "  --arch tutorial-gru-bahdanau|rnn-seq2seq   (default tutorial-gru-bahdanau)\n"
+            "  --arch tutorial-gru-bahdanau|rnn-seq2seq|tutorial-transformer   (default tutorial-gru-bahdanau)\n"
+            "  Transformer: --d D (64)  --heads N (4)  --ffn F (4D)  --enc-layers L (2)  --dec-layers L (2)  --norm-first\n"
             "  --hidden H (128)  --emb E (= H)  --layers L (1)  --bidirectional  --cell gru|lstm|elman\n"
             "  --nonlinearity tanh|relu  --attention none|additive|concat|dot|general|scaled_dot|cosine|location\n"
             "  --window global|local-m|local-p  --window-d D (3)  --query prev|current  --input-feed\n"
@@ -51,6 +52,7 @@ static void usage(FILE *out) {
 typedef struct Opts {
     const char *task, *arch, *cell, *nonlin, *attention, *window, *query, *dec_init, *out, *name, *lang, *schedule;
     int hidden, emb, layers, bi, window_d, feed, qctx, qlang, max_src_len;
+    int tfm_d, tfm_heads, tfm_ffn, tfm_enc, tfm_dec, tfm_norm_first;
     int n_train, n_dev, symbols, min_len, max_len, max_src_data;
     long steps;
     int batch, warmup, threads, dev_every, log_every, resume;
@@ -176,6 +178,34 @@ static double now(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Transformer vocabularies: the tutorial's <unk> <pad> <bos> <eos> at ids 0..3, then the
+ * corpus tokens (its own specials skipped). */
+static char *json_tokens_tfm(const CorpusVocab *v) {
+    static const char *const specials[] = {"<unk>", "<pad>", "<bos>", "<eos>", "<sos>"};
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(a, cJSON_CreateString(specials[i]));
+    for (int i = 0; i < v->n; i++) {
+        int skip = 0;
+        for (int k = 0; k < 5; k++) skip |= !strcmp(v->tokens[i], specials[k]);
+        if (!skip) cJSON_AddItemToArray(a, cJSON_CreateString(v->tokens[i]));
+    }
+    char *s = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return s;
+}
+
+/* Loads a checkpoint of either kind (by its arch metadata). */
+static int load_any(const char *path, Seq2Seq **m, Transformer **tm, Status *st) {
+    SafeTensors *f = safetensors_load(path, st);
+    if (!f) return -1;
+    const char *arch = safetensors_meta(f, "arch");
+    const char *slash = strrchr(path, '/');
+    if (arch && !strcmp(arch, "tutorial-transformer")) *tm = transformer_from_safetensors(f, slash ? slash + 1 : path, st);
+    else *m = seq2seq_from_safetensors(f, slash ? slash + 1 : path, st);
+    safetensors_free(f);
+    return *m || *tm ? 0 : -1;
+}
+
 int cmd_train(int argc, char **argv) {
     Opts o = {.arch = "tutorial-gru-bahdanau", .cell = "gru", .nonlin = "tanh", .attention = "additive", .window = "global",
               .query = "prev", .dec_init = "last", .lang = "both", .schedule = "constant", .hidden = 128, .emb = 0, .layers = 1,
@@ -191,6 +221,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--query-context")) o.qctx = 1;
         else if (!strcmp(a, "--query-lang")) o.qlang = 1;
         else if (!strcmp(a, "--resume")) o.resume = 1;
+        else if (!strcmp(a, "--norm-first")) o.tfm_norm_first = 1;
         else flag = 0;
         if (flag) continue;
         if (i + 1 >= argc) { fprintf(stderr, "train: %s needs a value (see attnstep train --help)\n", a); return 2; }
@@ -214,6 +245,11 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--steps")) { if (num(a, v, 1, 1e9, &d)) return 2; o.steps = (long)d; steps_given = 1; }
         NUM("--hidden", 2, 4096, o.hidden)
         NUM("--emb", 1, 4096, o.emb)
+        NUM("--d", 2, 4096, o.tfm_d)
+        NUM("--heads", 1, 256, o.tfm_heads)
+        NUM("--ffn", 1, 65536, o.tfm_ffn)
+        NUM("--enc-layers", 1, TRANSFORMER_MAX_LAYERS, o.tfm_enc)
+        NUM("--dec-layers", 1, TRANSFORMER_MAX_LAYERS, o.tfm_dec)
         NUM("--layers", 1, SEQ2SEQ_MAX_LAYERS, o.layers)
         NUM("--window-d", 1, 1000, o.window_d)
         NUM("--max-src-len", 1, SEQ2SEQ_MAX_SOURCE, o.max_src_len)
@@ -242,6 +278,7 @@ int cmd_train(int argc, char **argv) {
 
     Status st = {0};
     Seq2Seq *m = NULL;
+    Transformer *tm = NULL;
     CorpusConfig cc;
     int rc = 1;
     char *vs = NULL, *vt = NULL, *cfg_json = NULL, *corpus_meta = NULL, *tcfg = NULL;
@@ -252,24 +289,28 @@ int cmd_train(int argc, char **argv) {
     if (o.resume) {
         struct stat sb;
         if (stat(o.out, &sb)) { fprintf(stderr, "train: --resume: no checkpoint at %s\n", o.out); return 1; }
-        if (!(m = seq2seq_load(o.out, &st))) { fprintf(stderr, "train: %s\n", st.message); return 1; }
+        if (load_any(o.out, &m, &tm, &st)) { fprintf(stderr, "train: %s\n", st.message); return 1; }
         long want_steps = o.steps;
         int want_threads = o.threads;
-        if (apply_train_config(seq2seq_meta(m, "train_config"), &o)) {
+        if (tm) o.arch = "tutorial-transformer";
+        if (apply_train_config(tm ? transformer_meta(tm, "train_config") : seq2seq_meta(m, "train_config"), &o)) {
             fprintf(stderr, "train: %s has no train_config metadata: it was not written by attnstep train\n", o.out);
             goto done;
         }
         if (steps_given) o.steps = want_steps;
         if (threads_given) o.threads = want_threads; /* allowed, but no longer bit-for-bit */
-        if (train_cli_corpus_config(seq2seq_meta(m, "corpus"), &cc, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+        if (train_cli_corpus_config(tm ? transformer_meta(tm, "corpus") : seq2seq_meta(m, "corpus"), &cc, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     } else {
         if (!o.task) { fprintf(stderr, "train: --task reverse|dates|translate is required\n"); return 2; }
         int task = corpus_task_from_name(o.task);
         if (task < 0) { fprintf(stderr, "train: unknown task '%s' (reverse, dates or translate)\n", o.task); return 2; }
         int lang = corpus_lang_from_name(o.lang);
         if (lang < 0) { fprintf(stderr, "train: unknown --lang '%s' (fr, es or both)\n", o.lang); return 2; }
-        int tutorial = !strcmp(o.arch, "tutorial-gru-bahdanau");
-        if (!tutorial && strcmp(o.arch, "rnn-seq2seq")) { fprintf(stderr, "train: --arch is tutorial-gru-bahdanau or rnn-seq2seq (got '%s')\n", o.arch); return 2; }
+        int tutorial = !strcmp(o.arch, "tutorial-gru-bahdanau"), transformer = !strcmp(o.arch, "tutorial-transformer");
+        if (!tutorial && !transformer && strcmp(o.arch, "rnn-seq2seq")) {
+            fprintf(stderr, "train: --arch is tutorial-gru-bahdanau, rnn-seq2seq or tutorial-transformer (got '%s')\n", o.arch);
+            return 2;
+        }
         corpus_config_init(&cc, (CorpusTask)task);
         cc.lang = (CorpusLang)lang;
         if (o.symbols > 0) cc.symbols = o.symbols;
@@ -282,13 +323,27 @@ int cmd_train(int argc, char **argv) {
             corpus_vocab_free(&sv);
             goto done;
         }
-        vs = json_tokens(&sv, tutorial);
-        vt = json_tokens(&tv, tutorial);
+        vs = transformer ? json_tokens_tfm(&sv) : json_tokens(&sv, tutorial);
+        vt = transformer ? json_tokens_tfm(&tv) : json_tokens(&tv, tutorial);
         corpus_vocab_free(&sv);
         corpus_vocab_free(&tv);
         const char *tok = corpus_task_mode(cc.task) == VOCAB_CHARS ? "chars" : "words";
         char buf[1024];
-        if (tutorial) {
+        TransformerShape shape = {0};
+        if (transformer) {
+            shape.d = o.tfm_d ? o.tfm_d : 64;
+            shape.nhead = o.tfm_heads ? o.tfm_heads : 4;
+            shape.ffn = o.tfm_ffn ? o.tfm_ffn : 4 * shape.d;
+            shape.enc_layers = o.tfm_enc ? o.tfm_enc : 2;
+            shape.dec_layers = o.tfm_dec ? o.tfm_dec : 2;
+            shape.norm_first = o.tfm_norm_first;
+            shape.max_pos = 128;
+            shape.max_len = cc.task == CORPUS_TRANSLATE ? 80 : 48;
+            shape.tokenizer = corpus_task_mode(cc.task);
+            if (o.dropout > 0) { fprintf(stderr, "train: --dropout is not implemented for the Transformer\n"); goto done; }
+            snprintf(buf, sizeof buf, "{\"d\":%d,\"nhead\":%d,\"ffn\":%d,\"enc_layers\":%d,\"dec_layers\":%d,\"norm_first\":%s}", shape.d,
+                     shape.nhead, shape.ffn, shape.enc_layers, shape.dec_layers, shape.norm_first ? "true" : "false");
+        } else if (tutorial) {
             if (strcmp(o.cell, "gru") || strcmp(o.attention, "additive") || strcmp(o.query, "prev") || o.layers != 1 || o.bi ||
                 (o.emb && o.emb != o.hidden) || o.feed || strcmp(o.window, "global") || o.qctx || o.qlang || strcmp(o.dec_init, "last")) {
                 fprintf(stderr, "train: the tutorial-gru-bahdanau arch is fixed (1-layer GRU, additive attention, query prev, emb = hidden); use --arch rnn-seq2seq for other settings\n");
@@ -313,8 +368,9 @@ int cmd_train(int argc, char **argv) {
         if (!name) { const char *sl = strrchr(o.out, '/'); name = sl ? sl + 1 : o.out; }
         const char *keys[] = {"name", "task", "corpus", "train_config"};
         const char *vals[] = {name, corpus_task_name(cc.task), corpus_meta, tcfg};
-        m = train_model_new(o.arch, cfg_json, o.hidden, vs, vt, o.seed, keys, vals, 4, &st);
-        if (!m) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+        if (transformer) tm = transformer_new(&shape, vs, vt, o.seed, keys, vals, 4, &st);
+        else m = train_model_new(o.arch, cfg_json, o.hidden, vs, vt, o.seed, keys, vals, 4, &st);
+        if (!m && !tm) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     }
 
     /* data */
@@ -323,7 +379,8 @@ int cmd_train(int argc, char **argv) {
     if (corpus_generate(&cc, o.n_train, &train, &st)) { fprintf(stderr, "train: training corpus: %s\n", st.message); goto done; }
     cc.split = CORPUS_DEV;
     if (o.n_dev > 0 && corpus_generate(&cc, o.n_dev, &dev, &st)) { fprintf(stderr, "train: dev corpus: %s\n", st.message); goto done; }
-    if (train_data_from_corpus(m, &train, &dtrain, &st) || (o.n_dev > 0 && train_data_from_corpus(m, &dev, &ddev, &st))) {
+    if (tm ? transformer_train_data(tm, &train, &dtrain, &st) || (o.n_dev > 0 && transformer_train_data(tm, &dev, &ddev, &st))
+           : train_data_from_corpus(m, &train, &dtrain, &st) || (o.n_dev > 0 && train_data_from_corpus(m, &dev, &ddev, &st))) {
         fprintf(stderr, "train: %s\n", st.message);
         goto done;
     }
@@ -341,13 +398,13 @@ int cmd_train(int argc, char **argv) {
     tc.dropout = (float)o.dropout;
     tc.seed = o.seed;
     tc.threads = o.threads;
-    if (!(tr = trainer_new(m, &tc, dtrain.max_src, dtrain.max_tgt, &st))) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+    if (!(tr = tm ? trainer_new_transformer(tm, &tc, dtrain.max_src, dtrain.max_tgt, &st) : trainer_new(m, &tc, dtrain.max_src, dtrain.max_tgt, &st))) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     if (o.resume) {
         if (trainer_load_opt(tr, o.out, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
         fprintf(stderr, "train: resuming %s at step %ld of %ld\n", o.out, tr->step, o.steps);
     } else {
         fprintf(stderr, "train: %s %s on %s: %ld parameters, %d training / %d dev examples, %ld steps of %d\n",
-                o.arch, cfg_json, corpus_task_name(cc.task), m->param_count, dtrain.n, ddev.n, o.steps, o.batch);
+                o.arch, cfg_json, corpus_task_name(cc.task), tr->param_count, dtrain.n, ddev.n, o.steps, o.batch);
     }
     if (!tcfg) tcfg = train_config_json(&o); /* resume: the settings in force now */
 
@@ -368,7 +425,7 @@ int cmd_train(int argc, char **argv) {
         tok_total += tr->last_tokens;
         int dev_now = ddev.n > 0 && (tr->step % o.dev_every == 0 || tr->step == o.steps);
         if (dev_now) {
-            if (train_evaluate(m, &ddev, ddev.n, &ev, &st)) { fprintf(stderr, "train: dev: %s\n", st.message); goto done; }
+            if (tm ? transformer_evaluate(tm, &ddev, ddev.n, &ev, &st) : train_evaluate(m, &ddev, ddev.n, &ev, &st)) { fprintf(stderr, "train: dev: %s\n", st.message); goto done; }
             have_ev = 1;
         }
         if (tr->step % o.log_every == 0 || dev_now || tr->step == o.steps) {
@@ -405,6 +462,7 @@ done:
     corpus_free(&train);
     corpus_free(&dev);
     seq2seq_free(m);
+    transformer_free(tm);
     free(vs); free(vt); free(cfg_json); free(corpus_meta); free(tcfg);
     return rc;
 }

@@ -123,6 +123,38 @@ Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, S
     if (!t->grad || !t->batch_mem) { trainer_free(t); status_fail(st, "out of memory for %zu parameters", P); return NULL; }
     t->adam_m = t->grad + P;
     t->adam_v = t->grad + 2 * P;
+    t->params = m->block;
+    t->param_count = m->param_count;
+    return t;
+}
+
+Trainer *trainer_new_transformer(Transformer *m, const TrainConfig *cfg, int max_S, int max_T, Status *st) {
+    if (cfg->batch < 1 || cfg->batch > 4096) { status_fail(st, "batch size %d is outside 1..4096", cfg->batch); return NULL; }
+    if (cfg->threads < 1 || cfg->threads > TRAIN_MAX_THREADS || cfg->threads > cfg->batch) {
+        status_fail(st, "%d training threads: use 1..%d and no more than the batch size", cfg->threads, TRAIN_MAX_THREADS);
+        return NULL;
+    }
+    if (cfg->dropout > 0.0f) { status_fail(st, "dropout is not implemented for the Transformer (use --dropout 0)"); return NULL; }
+    if (max_T > TRANSFORMER_MAX_SOURCE) { status_fail(st, "targets of %d tokens: at most %d", max_T, TRANSFORMER_MAX_SOURCE); return NULL; }
+    Trainer *t = calloc(1, sizeof *t);
+    if (!t) { status_fail(st, "out of memory"); return NULL; }
+    t->tfm = m;
+    t->cfg = *cfg;
+    t->max_S = max_S;
+    t->max_T = max_T;
+    t->rng = cfg->seed * 0x9E3779B97F4A7C15ull + 0x1234567;
+    size_t P = (size_t)m->param_count;
+    for (int k = 0; k < cfg->threads; k++) {
+        if (!(t->tapes[k] = transformer_tape_new(m, max_S, max_T, st))) { trainer_free(t); return NULL; }
+        if (k > 0 && !(t->wgrad[k] = malloc(P * sizeof(float)))) { trainer_free(t); status_fail(st, "out of memory"); return NULL; }
+    }
+    t->grad = calloc(3 * P, sizeof(float));
+    t->batch_mem = malloc((size_t)cfg->batch * ((size_t)max_S + (size_t)max_T + 3) * sizeof(int));
+    if (!t->grad || !t->batch_mem) { trainer_free(t); status_fail(st, "out of memory for %zu parameters", P); return NULL; }
+    t->adam_m = t->grad + P;
+    t->adam_v = t->grad + 2 * P;
+    t->params = m->block;
+    t->param_count = m->param_count;
     return t;
 }
 
@@ -130,6 +162,7 @@ void trainer_free(Trainer *t) {
     if (!t) return;
     train_acts_free(t->acts);
     for (int k = 1; k < TRAIN_MAX_THREADS; k++) { train_acts_free(t->wacts[k]); free(t->wgrad[k]); }
+    for (int k = 0; k < TRAIN_MAX_THREADS; k++) transformer_tape_free(t->tapes[k]);
     free(t->grad);
     free(t->batch_mem);
     free(t);
@@ -144,18 +177,97 @@ typedef struct Work {
     uint64_t rng;
     float loss;
     long tokens;
+    const Transformer *tfm;  /* instead of m */
+    TransformerTape *tape;
 } Work;
+
+/* A Transformer worker: each pair alone (source BOS … EOS, decoder input BOS + target
+ * without its last token, output the target), every token weighted 1 / the block's tokens. */
+static void tfm_work(Work *w) {
+    const Transformer *m = w->tfm;
+    memset(w->grad, 0, (size_t)m->param_count * sizeof(float));
+    const TrainBatch *b = &w->batch;
+    long tokens = 0;
+    for (int r = 0; r < b->B; r++) tokens += b->tgt_len[r];
+    double sum = 0.0;
+    int in[TRANSFORMER_MAX_SOURCE];
+    for (int r = 0; r < b->B; r++) {
+        const int *tgt = b->tgt + (size_t)r * b->T;
+        int T = b->tgt_len[r];
+        in[0] = m->bos;
+        for (int k = 1; k < T; k++) in[k] = tgt[k - 1];
+        float loss;
+        Status st = {0};
+        if (transformer_train_forward(m, w->tape, b->src + (size_t)r * b->S, b->src_len[r], in, tgt, T, &loss, NULL, &st)) {
+            w->loss = NAN;
+            return;
+        }
+        sum += (double)loss * T;
+        if (!isfinite(loss)) break;
+        transformer_train_backward_weighted(m, w->tape, w->grad, 1.0f / (float)tokens);
+    }
+    w->loss = (float)(sum / (double)tokens);
+}
 
 static void *work_run(void *arg) {
     Work *w = arg;
+    if (w->tfm) { tfm_work(w); return NULL; }
     memset(w->grad, 0, (size_t)w->m->param_count * sizeof(float));
     w->loss = train_forward(w->m, w->acts, &w->batch, w->dropout, &w->rng);
     if (isfinite(w->loss)) train_backward(w->m, w->acts, w->grad);
     return NULL;
 }
 
+/* The Transformer's batch gradient: K contiguous row blocks, combined weighted by their
+ * token counts in a fixed order (as for seq2seq below). */
+static float tfm_gradient(Trainer *t, const TrainBatch *b, int K) {
+    if (K > b->B) K = b->B;
+    if (K < 1) K = 1;
+    Work w[TRAIN_MAX_THREADS];
+    memset(w, 0, sizeof w);
+    pthread_t th[TRAIN_MAX_THREADS];
+    int per = (b->B + K - 1) / K, started[TRAIN_MAX_THREADS] = {0};
+    long total = 0;
+    for (int k = 0; k < K; k++) {
+        int r0 = k * per, r1 = r0 + per < b->B ? r0 + per : b->B;
+        if (r1 < r0) r1 = r0;
+        w[k].tfm = t->tfm;
+        w[k].tape = t->tapes[k];
+        w[k].grad = k ? t->wgrad[k] : t->grad;
+        w[k].batch = (TrainBatch){r1 - r0, b->S, b->T, b->src + (size_t)r0 * b->S, b->src_len + r0, b->tgt + (size_t)r0 * b->T, b->tgt_len + r0};
+        for (int r = r0; r < r1; r++) w[k].tokens += b->tgt_len[r];
+        total += w[k].tokens;
+        if (k > 0 && w[k].batch.B > 0) started[k] = pthread_create(&th[k], NULL, work_run, &w[k]) == 0;
+    }
+    if (w[0].batch.B > 0) work_run(&w[0]);
+    else memset(t->grad, 0, (size_t)t->param_count * sizeof(float));
+    for (int k = 1; k < K; k++) {
+        if (started[k]) pthread_join(th[k], NULL);
+        else if (w[k].batch.B > 0) work_run(&w[k]);
+    }
+    long P = t->param_count;
+    float s0 = (float)w[0].tokens / (float)total;
+    double loss = (double)w[0].loss * w[0].tokens;
+    if (K > 1)
+        for (long i = 0; i < P; i++) t->grad[i] *= s0;
+    for (int k = 1; k < K; k++) {
+        if (w[k].batch.B < 1) continue;
+        float sk = (float)w[k].tokens / (float)total;
+        const float *g = t->wgrad[k];
+        for (long i = 0; i < P; i++) t->grad[i] += sk * g[i];
+        loss += (double)w[k].loss * w[k].tokens;
+    }
+    return (float)(loss / (double)total);
+}
+
 float trainer_gradient(Trainer *t, const TrainBatch *b) {
     int K = t->cfg.threads;
+    if (t->tfm) {
+        float loss = tfm_gradient(t, b, K);
+        /* the positional table is a fixed buffer (PyTorch's register_buffer): no update */
+        memset(transformer_grad_of(t->tfm, t->grad, t->tfm->w.pos), 0, (size_t)t->tfm->cfg.max_pos * t->tfm->cfg.d * sizeof(float));
+        return loss;
+    }
     if (K <= 1) {
         memset(t->grad, 0, (size_t)t->model->param_count * sizeof(float));
         float loss = train_forward(t->model, t->acts, b, t->cfg.dropout, &t->rng);
@@ -172,7 +284,7 @@ float trainer_gradient(Trainer *t, const TrainBatch *b) {
         int r0 = k * per, r1 = r0 + per < b->B ? r0 + per : b->B;
         w[k] = (Work){t->model, k ? t->wacts[k] : t->acts, k ? t->wgrad[k] : t->grad,
                       {r1 - r0, b->S, b->T, b->src + (size_t)r0 * b->S, b->src_len + r0, b->tgt + (size_t)r0 * b->T, b->tgt_len + r0},
-                      t->cfg.dropout, rng_next(&t->rng), 0.0f, 0};
+                      t->cfg.dropout, rng_next(&t->rng), 0.0f, 0, NULL, NULL};
         for (int r = r0; r < r1; r++) w[k].tokens += b->tgt_len[r];
         total += w[k].tokens;
         if (w[k].batch.B < 1) continue;
@@ -229,14 +341,15 @@ int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {
     int *bs = idx + B, *bt = bs + (size_t)B * S, *bsl = bt + (size_t)B * T, *btl = bsl + B;
     for (int b = 0; b < B; b++) {
         int i = idx[b];
-        for (int s = 0; s < S; s++) bs[(size_t)b * S + s] = s < d->src_len[i] ? d->ids[d->src_off[i] + s] : t->model->src_eos;
-        for (int k = 0; k < T; k++) bt[(size_t)b * T + k] = k < d->tgt_len[i] ? d->ids[d->tgt_off[i] + k] : t->model->tgt_eos;
+        int spad = t->tfm ? t->tfm->pad : t->model->src_eos, tpad = t->tfm ? t->tfm->pad : t->model->tgt_eos;
+        for (int s = 0; s < S; s++) bs[(size_t)b * S + s] = s < d->src_len[i] ? d->ids[d->src_off[i] + s] : spad;
+        for (int k = 0; k < T; k++) bt[(size_t)b * T + k] = k < d->tgt_len[i] ? d->ids[d->tgt_off[i] + k] : tpad;
         bsl[b] = d->src_len[i];
         btl[b] = d->tgt_len[i];
     }
     TrainBatch batch = {B, S, T, bs, bsl, bt, btl};
     float loss = trainer_gradient(t, &batch);
-    long P = t->model->param_count;
+    long P = t->param_count;
     double norm2 = 0.0;
     for (long i = 0; i < P; i++) norm2 += (double)t->grad[i] * t->grad[i];
     float norm = (float)sqrt(norm2);
@@ -253,7 +366,7 @@ int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {
     float b1 = t->cfg.beta1, b2 = t->cfg.beta2, eps = t->cfg.eps;
     t->step++;
     float c1 = 1.0f / (1.0f - powf(b1, (float)t->step)), c2 = 1.0f / (1.0f - powf(b2, (float)t->step));
-    adam_update(t->model->block, t->adam_m, t->adam_v, t->grad, P, scale, lr, b1, b2, eps, c1, c2);
+    adam_update(t->params, t->adam_m, t->adam_v, t->grad, P, scale, lr, b1, b2, eps, c1, c2);
     return 0;
 }
 
@@ -268,11 +381,11 @@ int trainer_save(const Trainer *t, const char *path, const char *const *keys, co
     opt_path(op, sizeof op, path);
     SafeTensorsWriter *w = safetensors_writer_new();
     if (!w) return status_fail(st, "out of memory");
-    int64_t shape[1] = {t->model->param_count};
+    int64_t shape[1] = {t->param_count};
     char step[32], rng[32], params[32];
     snprintf(step, sizeof step, "%ld", t->step);
     snprintf(rng, sizeof rng, "%" PRIu64, t->rng);
-    snprintf(params, sizeof params, "%ld", t->model->param_count);
+    snprintf(params, sizeof params, "%ld", t->param_count);
     int rc = -1;
     if (safetensors_writer_add(w, "adam.m", t->adam_m, 1, shape, st) || safetensors_writer_add(w, "adam.v", t->adam_v, 1, shape, st) ||
         safetensors_writer_meta(w, "step", step, st) || safetensors_writer_meta(w, "rng", rng, st) ||
@@ -284,7 +397,7 @@ int trainer_save(const Trainer *t, const char *path, const char *const *keys, co
     for (int i = 0; i < n; i++) { k2[i] = keys[i]; v2[i] = values[i]; }
     k2[n] = "train_steps";
     v2[n] = step;
-    rc = train_model_save(t->model, path, k2, v2, n + 1, st);
+    rc = t->tfm ? transformer_save(t->tfm, path, k2, v2, n + 1, st) : train_model_save(t->model, path, k2, v2, n + 1, st);
     free(k2);
     free(v2);
 done:
@@ -300,8 +413,8 @@ int trainer_load_opt(Trainer *t, const char *path, Status *st) {
     int rc = -1;
     const SafeTensor *m = safetensors_find(f, "adam.m"), *v = safetensors_find(f, "adam.v");
     const char *step = safetensors_meta(f, "step"), *rng = safetensors_meta(f, "rng");
-    if (!m || !v || !step || !rng || m->numel != t->model->param_count || v->numel != t->model->param_count) {
-        status_fail(st, "%s: not an optimiser state for this model (%ld parameters)", op, t->model->param_count);
+    if (!m || !v || !step || !rng || m->numel != t->param_count || v->numel != t->param_count) {
+        status_fail(st, "%s: not an optimiser state for this model (%ld parameters)", op, t->param_count);
         goto done;
     }
     memcpy(t->adam_m, m->data, (size_t)m->numel * sizeof(float));

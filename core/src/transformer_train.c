@@ -454,6 +454,20 @@ static void embed_backward(const Transformer *m, float *grads, const float *emb,
 }
 
 void transformer_train_backward(const Transformer *m, TransformerTape *t, float *grads) {
+    if (t->count) transformer_train_backward_weighted(m, t, grads, 1.0f / (float)t->count);
+}
+
+void transformer_train_cross_weights(const Transformer *m, const TransformerTape *t, int pos, float *out) {
+    const TransformerConfig *c = &m->cfg;
+    int S = t->S, T = t->T, H = c->nhead;
+    assert(pos >= 0 && pos < T && c->dec_layers > 0);
+    const float *att = t->dec[c->dec_layers - 1][1].att; /* (H, T, S) */
+    for (int j = 0; j < S; j++) out[j] = 0.0f;
+    for (int h = 0; h < H; h++)
+        for (int j = 0; j < S; j++) out[j] += att[((size_t)h * T + pos) * S + j] / (float)H;
+}
+
+void transformer_train_backward_weighted(const Transformer *m, TransformerTape *t, float *grads, float weight) {
     const TransformerConfig *c = &m->cfg;
     int d = c->d, H = c->nhead, F = c->ffn, S = t->S, T = t->T, Vt = vocab_size(m->tgt_vocab);
     assert(S > 0 && T > 0);
@@ -464,8 +478,8 @@ void transformer_train_backward(const Transformer *m, TransformerTape *t, float 
         float *dl = t->dlogits + (size_t)i * Vt;
         const float *lp = t->logp + (size_t)i * Vt;
         if (t->tgt_out[i] == m->pad) { memset(dl, 0, (size_t)Vt * sizeof(float)); continue; }
-        for (int v = 0; v < Vt; v++) dl[v] = expf(lp[v]) / (float)t->count;
-        dl[t->tgt_out[i]] -= 1.0f / (float)t->count;
+        for (int v = 0; v < Vt; v++) dl[v] = expf(lp[v]) * weight;
+        dl[t->tgt_out[i]] -= weight;
     }
     memset(t->dtmp, 0, (size_t)T * d * sizeof(float));
     linear_backward(t->dtmp, transformer_grad_of(m, grads, m->w.gen_w), transformer_grad_of(m, grads, m->w.gen_b),

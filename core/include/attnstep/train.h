@@ -37,6 +37,7 @@
 #include "corpus.h"
 #include "seq2seq.h"
 #include "status.h"
+#include "transformer.h"
 
 /* ------------------------------------------------------------------------ */
 /* Building fresh models                                                     */
@@ -176,7 +177,11 @@ void train_config_default(TrainConfig *c);
 float train_lr(const TrainConfig *c, long step);
 
 typedef struct Trainer {
-    Seq2Seq *model;       /* borrowed; its block is updated in place */
+    Seq2Seq *model;       /* borrowed; its block is updated in place (NULL for a Transformer) */
+    Transformer *tfm;     /* trainer_new_transformer: borrowed, updated in place (model is NULL) */
+    TransformerTape *tapes[TRAIN_MAX_THREADS]; /* Transformer: one tape per worker */
+    float *params;        /* the block being trained (model->block or tfm->block) */
+    long param_count;
     TrainConfig cfg;
     TrainActs *acts;      /* worker 0 (the whole batch when threads == 1) */
     float *grad, *adam_m, *adam_v; /* (param_count) each, one allocation */
@@ -193,6 +198,15 @@ typedef struct Trainer {
 /* max_S / max_T: the longest source / target (with <eos>) any batch will hold. */
 Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, Status *st);
 void trainer_free(Trainer *t); /* NULL is a no-op; does not free the model */
+/* The same loop for a tutorial-transformer (transformer.h): each worker runs its rows one
+ * pair at a time through transformer_train_forward/backward (batch rows need no padding
+ * masks: every pair has its own length), the per-token weights make the gradient that of
+ * the batch's mean token loss (PAD targets excluded), and the positional table gets no
+ * update (a fixed buffer in PyTorch). Data from transformer_train_data (BOS … EOS sources,
+ * targets ending with EOS; the decoder reads BOS then the target shifted). max_S: longest
+ * source with BOS and EOS; max_T: longest target with EOS (<= the model's max_len).
+ * NULL with st on bad sizes, dropout (not implemented for the Transformer) or out of memory. */
+Trainer *trainer_new_transformer(Transformer *m, const TrainConfig *cfg, int max_S, int max_T, Status *st);
 
 /* Samples cfg.batch examples (uniformly, with replacement, from t->rng), runs forward,
  * backward, clipping and one Adam update. *loss receives the batch loss. When the loss or
@@ -231,5 +245,14 @@ typedef struct TrainEval {
 } TrainEval;
 /* Greedy-decodes the first n (<= d->n) examples of d and scores them. */
 int train_evaluate(const Seq2Seq *m, const TrainData *d, int n, TrainEval *out, Status *st);
+
+/* ---- tutorial-transformer (core/src/transformer_fit.c) ---- */
+
+/* Maps a corpus onto m's vocabularies: sources BOS … EOS, targets ending with EOS; tokens
+ * missing from a vocabulary become UNK. -1 with st when a source or target exceeds the
+ * model's position table / decoder length. */
+int transformer_train_data(const Transformer *m, const Corpus *c, TrainData *out, Status *st);
+/* Greedy-decodes the first n examples of transformer_train_data output and scores them. */
+int transformer_evaluate(const Transformer *m, const TrainData *d, int n, TrainEval *out, Status *st);
 
 #endif

@@ -222,6 +222,45 @@ int transformer_train_forward(const Transformer *m, TransformerTape *t, const in
  * m->w.X is at transformer_grad_of(m, grads, m->w.X). The position table gets its
  * gradient too (PyTorch keeps it as a fixed buffer: ignore it to train as the tutorial). */
 void transformer_train_backward(const Transformer *m, TransformerTape *t, float *grads);
+/* The same with every non-PAD target position weighted by `weight` instead of 1/count:
+ * with weight = 1/(tokens of a whole batch), summing over the batch's pairs gives the
+ * gradient of the batch's mean token loss (train.h's trainer does this). */
+void transformer_train_backward_weighted(const Transformer *m, TransformerTape *t, float *grads, float weight);
 float *transformer_grad_of(const Transformer *m, float *grads, const float *weight);
+/* Cross-attention of target position pos (0..T-1) in the last forward, last decoder layer,
+ * averaged over heads: out (S). The alignment eval's AER scores. */
+void transformer_train_cross_weights(const Transformer *m, const TransformerTape *t, int pos, float *out);
+
+/* ------------------------------------------------------------------------ */
+/* Fresh models, model files, data and greedy evaluation for training        */
+/* (core/src/transformer_fit.c; the loop itself is train.h's Trainer)        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct TransformerShape {
+    int d, nhead, ffn, enc_layers, dec_layers; /* sizes */
+    int norm_first;                            /* pre-norm */
+    int max_pos;                               /* rows of the sinusoidal table */
+    int max_len;                               /* decoder positions per state (<= max_pos) */
+    VocabMode tokenizer;
+} TransformerShape;
+
+/* A randomly initialised model as the tutorial builds it: Xavier-uniform for every matrix
+ * (p.dim() > 1, embeddings included), nn.Linear's U(±1/sqrt(fan_in)) for linear1/linear2/
+ * generator biases, zero attention biases, LayerNorm 1/0, and the sinusoidal table (sin on
+ * even, cos on odd dimensions). The vocabularies (JSON arrays) must hold <unk> <pad> <bos>
+ * <eos> at ids 0..3. Extra metadata pairs are stored. NULL with st on bad sizes (named). */
+Transformer *transformer_new(const TransformerShape *shape, const char *src_vocab_json, const char *tgt_vocab_json,
+                             uint64_t seed, const char *const *meta_keys, const char *const *meta_values, int n_meta,
+                             Status *st);
+/* Writes m atomically to path (its tensors, its metadata + the extra pairs, which replace
+ * same-named keys). -1 with st on I/O failure. */
+int transformer_save(const Transformer *m, const char *path, const char *const *keys, const char *const *values,
+                     int n, Status *st);
+
+/* Greedy decoding without events: out (max_len) ids, EOS excluded, *n their count;
+ * attn_argmax (max_len, may be NULL): per output token the source position (0 = BOS) with the
+ * largest head-averaged last-layer cross-attention. run: max_src >= S. -1 with st on failure. */
+int transformer_greedy(const Transformer *m, TransformerRun *run, const int *src, int S, int max_len, int *out, int *n,
+                       int *attn_argmax, Status *st);
 
 #endif
