@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "font.h"
 #include "gui.h"
+#include "monkey.h"
 
 static void usage(FILE *out) {
     fprintf(out, "usage: attnstep [gui] [--model FILE] [--input \"sentence\"] [--beam K] [--theme T] [--view V] [--trace FILE]\n"
@@ -131,6 +132,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
 int cmd_gui(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *theme = NULL, *trace = NULL;
     int beam = 0, view = -1;
+    long monkey_events = 0, monkey_seed = 1; /* --monkey N: the monkey test (monkey.h) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
@@ -141,6 +143,8 @@ int cmd_gui(int argc, char **argv) {
         else if (!strcmp(a, "--trace")) trace = argv[++i];
         else if (!strcmp(a, "--beam")) beam = atoi(argv[++i]);
         else if (!strcmp(a, "--view")) view = atoi(argv[++i]) - 1;
+        else if (!strcmp(a, "--monkey")) monkey_events = atol(argv[++i]);
+        else if (!strcmp(a, "--monkey-seed")) monkey_seed = atol(argv[++i]);
         else { fprintf(stderr, "attnstep: unknown option %s\n", a); usage(stderr); return 2; }
     }
     if (beam < 0 || beam > DECODE_MAX_BEAM) { fprintf(stderr, "attnstep: --beam must be 1..%d\n", DECODE_MAX_BEAM); return 2; }
@@ -226,6 +230,8 @@ int cmd_gui(int argc, char **argv) {
         gui_state_free(&g);
         return 1;
     }
+    Monkey monkey;
+    if (monkey_init(&monkey, monkey_events, (uint64_t)monkey_seed)) fprintf(stderr, "attnstep: out of memory for --monkey\n");
     SDL_StartTextInput();
     DrawList dl;
     draw_init(&dl);
@@ -234,6 +240,7 @@ int cmd_gui(int argc, char **argv) {
     double play_acc = 0;
     UiInput in = {-1, -1, 0, 0, 0};
     while (!quit) {
+        monkey_push(&monkey, win);
         in.pressed = 0;
         in.wheel = 0;
         SDL_Event e;
@@ -259,7 +266,9 @@ int cmd_gui(int argc, char **argv) {
                     if (n + m < sizeof g.input) memcpy(g.input + n, e.text.text, m + 1);
                 }
                 break;
-            case SDL_KEYDOWN: quit |= on_key(&g, win, ren, &e.key.keysym); break;
+            case SDL_KEYDOWN:
+                if (on_key(&g, win, ren, &e.key.keysym) && monkey.total <= 0) quit = 1; /* the monkey ends with SDL_QUIT */
+                break;
             default: break;
             }
         }
@@ -282,13 +291,17 @@ int cmd_gui(int argc, char **argv) {
         SDL_GetWindowSize(win, &ww, &wh);
         UiInput scaled = in; /* mouse in renderer pixels (HiDPI) */
         if (in.mx >= 0 && ww > 0) { scaled.mx = in.mx * w / ww; scaled.my = in.my * h / wh; }
+        Uint64 frame_start = SDL_GetPerformanceCounter();
         draw_begin(&dl, font_measure, fonts, scaled.mx, scaled.my);
         gui_frame(&g, &dl, w, h, &scaled);
-        if (g.action == ACT_RUN) run(&g);
         backend_draw(be, &dl, theme_by_index(g.theme)->bg);
+        monkey_frame_time(&monkey, 1e3 * (double)(SDL_GetPerformanceCounter() - frame_start) / (double)SDL_GetPerformanceFrequency());
+        if (g.action == ACT_RUN) run(&g);
         SDL_RenderPresent(ren);
     }
     SDL_StopTextInput();
+    monkey_report(&monkey, stderr);
+    monkey_free(&monkey);
     draw_free(&dl);
     unload_backend(be);
     SDL_DestroyRenderer(ren);
