@@ -1,16 +1,39 @@
-/* cmd_bench.c — `attnstep bench`: times the core on a reference model, side by side with
- * PyTorch (tests/bench/bench_pytorch.py) when asked, with a roofline line per kernel.
+/* cmd_bench.c — `attnstep bench`: times the core on the reference models, side by side
+ * with PyTorch (tests/bench/bench_pytorch.py, same weights, same work) when asked, with a
+ * roofline line per kernel; `attnstep bench --gui` (app/gui/bench_gui.c) times frames.
  *
  * The reference model is the tutorial-gru-bahdanau architecture (GRU + additive
- * attention) with hidden H, vocabulary V (both sides) and deterministic random weights,
- * written to a temporary .safetensors file so that PyTorch loads the very same weights.
- * Timing numbers are medians over repeated runs with the spread (p10..p90). */
+ * attention) with hidden H (default 128 and 256), vocabulary V (both sides, default 500),
+ * source length S (default 12) and deterministic random weights, written to a temporary
+ * .safetensors file so that PyTorch loads the very same weights.
+ *
+ * What is measured (per hidden size): the encoder pass; one greedy decoder step; one
+ * beam-5 step (5 rows as one batch); 30-step decodes, greedy and beam 5, with the event
+ * recorder off and on (EOS blocked until step 30 so every decode does the full work);
+ * training steps (batch 64, source and target 12, Adam) with 1 and 2 worker threads;
+ * start-up (a fresh `attnstep trace` process until its trace is written) and its peak
+ * RSS. Timings are medians over --repeats runs with the spread (p10..p90); every inner
+ * loop is long enough to dwarf the clock.
+ *
+ * The roofline: for each kernel, the same linear layers alone (same shapes, rows and
+ * weight bytes, nothing else) are timed here with OpenBLAS; that time is the limit the
+ * kernel can reach on this machine, and "x limit" is measured / limit. Training is
+ * compared with the matrix FLOPs per step at the sgemm rate of its largest shape.
+ *
+ * --scaling FILE.csv times a 30-step decode over source lengths and beam widths.
+ * --markdown prints the summary table as Markdown (docs/PERFORMANCE.md, scripts/bench). */
+#define _DEFAULT_SOURCE /* wait4 */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +41,7 @@
 #include "attnstep/safetensors.h"
 #include "attnstep/seq2seq.h"
 #include "attnstep/tensor.h"
+#include "attnstep/train.h"
 #include "commands.h"
 
 /* ======================================================================== */
@@ -67,6 +91,7 @@ static int add_random(SafeTensorsWriter *w, const char *name, int rows, int cols
 static int write_reference_model(const char *path, int H, int V, Status *st) {
     SafeTensorsWriter *w = safetensors_writer_new();
     if (!w) return status_fail(st, "out of memory");
+    rng_state = 12345 + (uint64_t)H * 7 + (uint64_t)V;
     float s = 1.0f / sqrtf((float)H);
     int rc = add_random(w, "encoder.embedding.weight", V, H, 1.0f, st) ||
              add_random(w, "encoder.gru.weight_ih_l0", 3 * H, H, s, st) ||
@@ -109,39 +134,115 @@ static int write_reference_model(const char *path, int H, int V, Status *st) {
 }
 
 /* ======================================================================== */
-/* Measurements                                                              */
+/* Results                                                                   */
 /* ======================================================================== */
 
+enum { UNIT_US = 0, UNIT_TOKS = 1, UNIT_MS = 2 };
+
 typedef struct BenchResult {
-    const char *name;
-    Timing t;       /* µs */
-    double flops;   /* per call, 0 when not meaningful */
-    double bytes;   /* weight bytes streamed per call */
+    char name[64];
+    int H;
+    int unit;       /* UNIT_US: time per call (µs); UNIT_TOKS: target tokens/s; UNIT_MS: ms */
+    Timing t;       /* in the unit's time (µs, or ms); for UNIT_TOKS the step time in µs */
+    double per;     /* UNIT_TOKS: tokens per step */
+    double limit;   /* µs the same linear layers alone take (0: none) */
+    double flops;   /* per call, 0 when not counted */
+    double bytes;   /* weight bytes per call */
+    double torch;   /* PyTorch median in the same unit as t (0: not run) */
+    double torch_p10, torch_p90;
+    long rss_kb;    /* peak RSS (start-up rows) */
 } BenchResult;
 
-#define MAX_RESULTS 16
+#define MAX_RESULTS 64
 
 typedef struct Bench {
     Seq2Seq *m;
-    int S, src[SEQ2SEQ_MAX_SOURCE];
+    const char *path;
+    int H, V, S, src[SEQ2SEQ_MAX_SOURCE];
     int repeats, inner;
-    BenchResult results[MAX_RESULTS];
-    int count;
+    BenchResult *results;
+    int *count;
 } Bench;
 
-static void record(Bench *b, const char *name, double *samples, double flops, double bytes) {
-    b->results[b->count++] = (BenchResult){name, summarize(samples, b->repeats), flops, bytes};
+static BenchResult *add_result(Bench *b, const char *name, int unit, double *samples, int n) {
+    if (*b->count >= MAX_RESULTS) return NULL;
+    BenchResult *x = &b->results[(*b->count)++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->name, sizeof x->name, "%.60s", name);
+    x->H = b->H;
+    x->unit = unit;
+    x->t = summarize(samples, n);
+    return x;
 }
+
+/* ======================================================================== */
+/* The limit: the same linear layers alone                                   */
+/* ======================================================================== */
+
+typedef struct Lin { int rows, N, M, times; } Lin; /* Y(rows,M) = X(rows,N) W(M,N)^T, `times` calls */
+
+/* Median µs of running every layer of lins (its own weights, contiguous like the model's
+ * block) back to back. *bytes receives the weight bytes, *flops the FLOPs. */
+static double time_linears(const Lin *lins, int n, int repeats, double *bytes, double *flops) {
+    size_t wsz = 0, xmax = 0, ymax = 0;
+    for (int i = 0; i < n; i++) {
+        wsz += (size_t)lins[i].M * lins[i].N;
+        if ((size_t)lins[i].rows * lins[i].N > xmax) xmax = (size_t)lins[i].rows * lins[i].N;
+        if ((size_t)lins[i].rows * lins[i].M > ymax) ymax = (size_t)lins[i].rows * lins[i].M;
+    }
+    float *W = malloc(wsz * sizeof(float)), *X = malloc(xmax * sizeof(float)), *Y = malloc(ymax * sizeof(float));
+    float *bias = calloc(ymax > 4096 ? ymax : 4096, sizeof(float));
+    if (!W || !X || !Y || !bias) { free(W); free(X); free(Y); free(bias); return 0; }
+    for (size_t i = 0; i < wsz; i++) W[i] = rnd(0.1f);
+    for (size_t i = 0; i < xmax; i++) X[i] = rnd(1.0f);
+    *bytes = 0;
+    *flops = 0;
+    for (int i = 0; i < n; i++) {
+        *bytes += (double)lins[i].M * lins[i].N * 4.0 * lins[i].times;
+        *flops += 2.0 * lins[i].rows * lins[i].M * lins[i].N * lins[i].times;
+    }
+    double *s = malloc((size_t)repeats * sizeof *s);
+    int inner = 50;
+    for (int k = -1; k < repeats; k++) {
+        double t0 = now_us();
+        for (int it = 0; it < inner; it++) {
+            const float *w = W;
+            for (int i = 0; i < n; i++) {
+                for (int r = 0; r < lins[i].times; r++) tensor_linear(Y, X, w, bias, lins[i].rows, lins[i].N, lins[i].M);
+                w += (size_t)lins[i].M * lins[i].N;
+            }
+        }
+        if (k >= 0) s[k] = (now_us() - t0) / inner;
+    }
+    double med = summarize(s, repeats).median;
+    free(s); free(W); free(X); free(Y); free(bias);
+    return med;
+}
+
+/* sgemm rate (GFLOP/s) on Y(B,M) = X(B,N) W(M,N)^T. */
+static double sgemm_rate(int B, int N, int M, int repeats) {
+    Lin l = {B, N, M, 1};
+    double bytes, flops;
+    double us = time_linears(&l, 1, repeats, &bytes, &flops);
+    return us > 0 ? flops / us / 1e3 : 0;
+}
+
+/* ======================================================================== */
+/* Inference                                                                 */
+/* ======================================================================== */
 
 static int bench_encoder(Bench *b, Seq2SeqRun *r, Status *st) {
     double *samples = malloc((size_t)b->repeats * sizeof *samples);
-    for (int k = 0; k < b->repeats; k++) {
+    for (int k = -1; k < b->repeats; k++) {
         double t0 = now_us();
         for (int i = 0; i < b->inner; i++) if (seq2seq_encode(b->m, r, b->src, b->S, NULL, st)) { free(samples); return -1; }
-        samples[k] = (now_us() - t0) / b->inner;
+        if (k >= 0) samples[k] = (now_us() - t0) / b->inner;
     }
-    double H = b->m->cfg.hidden;
-    record(b, "encoder pass (S tokens)", samples, b->S * 2.0 * (3 * H * H * 2) + 2.0 * H * H * b->S, (3 * H * H * 2 + H * H) * 4.0);
+    BenchResult *x = add_result(b, "encoder pass (S tokens)", UNIT_US, samples, b->repeats);
+    int H = b->H;
+    /* input projection over all S positions, S recurrent sgemvs, the keys projection Ua */
+    Lin l[3] = {{b->S, H, 3 * H, 1}, {1, H, 3 * H, b->S}, {b->S, H, H, 1}};
+    if (x) x->limit = time_linears(l, 3, b->repeats, &x->bytes, &x->flops);
     free(samples);
     return 0;
 }
@@ -149,25 +250,28 @@ static int bench_encoder(Bench *b, Seq2SeqRun *r, Status *st) {
 /* One decoder step for `rows` hypotheses (1: greedy, 5: beam-5 batch). */
 static int bench_step(Bench *b, Seq2SeqRun *r, int rows, const char *name, Status *st) {
     Seq2Seq *m = b->m;
-    int SS = m->state_size, V = vocab_size(m->tgt_vocab);
+    int SS = m->state_size, V = vocab_size(m->tgt_vocab), H = b->H;
     float *state = calloc((size_t)rows * SS, sizeof(float)), *next = calloc((size_t)rows * SS, sizeof(float));
     float *lp = calloc((size_t)rows * V, sizeof(float));
     int tokens[DECODE_MAX_BEAM];
     double *samples = malloc((size_t)b->repeats * sizeof *samples);
-    if (seq2seq_encode(m, r, b->src, b->S, NULL, st)) return -1;
-    for (int i = 0; i < rows; i++) { seq2seq_initial_state(m, r, state + (size_t)i * SS); tokens[i] = 2 + i; }
-    for (int k = 0; k < b->repeats; k++) {
+    int rc = 0;
+    if (!state || !next || !lp || !samples || seq2seq_encode(m, r, b->src, b->S, NULL, st)) rc = -1;
+    for (int i = 0; !rc && i < rows; i++) { seq2seq_initial_state(m, r, state + (size_t)i * SS); tokens[i] = 2 + i; }
+    for (int k = -1; !rc && k < b->repeats; k++) {
         double t0 = now_us();
-        for (int i = 0; i < b->inner; i++)
-            if (seq2seq_decode_step(m, r, next, lp, state, tokens, NULL, NULL, rows, 1, NULL, st)) return -1;
-        samples[k] = (now_us() - t0) / b->inner;
+        for (int i = 0; i < b->inner && !rc; i++)
+            if (seq2seq_decode_step(m, r, next, lp, state, tokens, NULL, NULL, rows, 1, NULL, st)) rc = -1;
+        if (k >= 0) samples[k] = (now_us() - t0) / b->inner;
     }
-    double H = m->cfg.hidden, S = b->S;
-    double macs = rows * (3 * H * 2 * H + 3 * H * H + V * H + H * H + S * H);
-    double bytes = (3 * H * 2 * H + 3 * H * H + V * H + H * H) * 4.0;
-    record(b, name, samples, 2 * macs, bytes);
+    if (!rc) {
+        BenchResult *x = add_result(b, name, UNIT_US, samples, b->repeats);
+        /* query Wa, GRU input (emb; context), GRU hidden, output layer */
+        Lin l[4] = {{rows, H, H, 1}, {rows, 2 * H, 3 * H, 1}, {rows, H, 3 * H, 1}, {rows, H, V, 1}};
+        if (x) x->limit = time_linears(l, 4, b->repeats, &x->bytes, &x->flops);
+    }
     free(samples); free(state); free(next); free(lp);
-    return 0;
+    return rc;
 }
 
 static int bench_decode(Bench *b, int beam, int with_trace, const char *name, Status *st) {
@@ -180,7 +284,7 @@ static int bench_decode(Bench *b, int beam, int with_trace, const char *name, St
     Trace *t = with_trace ? trace_new() : NULL;
     EventSink sink = t ? trace_sink(t) : (EventSink){0};
     int inner = b->inner / 20 > 0 ? b->inner / 20 : 1;
-    for (int k = 0; k < b->repeats; k++) {
+    for (int k = -1; k < b->repeats; k++) {
         double t0 = now_us();
         for (int i = 0; i < inner; i++) {
             if (t) trace_clear(t);
@@ -188,143 +292,525 @@ static int bench_decode(Bench *b, int beam, int with_trace, const char *name, St
             if (decode_run(b->m, b->src, b->S, &o, t ? &sink : NULL, &res, st)) { free(samples); trace_free(t); return -1; }
             decode_result_free(&res);
         }
-        samples[k] = (now_us() - t0) / inner;
+        if (k >= 0) samples[k] = (now_us() - t0) / inner;
     }
-    record(b, name, samples, 0, 0);
+    add_result(b, name, UNIT_US, samples, b->repeats);
     free(samples);
     trace_free(t);
     return 0;
 }
 
-/* What OpenBLAS sgemv reaches on an (M, N) matrix that fits the cache: GFLOP/s and GB/s. */
-static void measure_sgemv_peak(int M, int N, double *gflops, double *gbps) {
-    float *W = malloc((size_t)M * N * sizeof(float)), *x = malloc((size_t)N * sizeof(float)), *y = malloc((size_t)M * sizeof(float));
-    for (size_t i = 0; i < (size_t)M * N; i++) W[i] = rnd(0.1f);
-    for (int i = 0; i < N; i++) x[i] = rnd(1.0f);
-    int reps = 2000;
-    double best = 1e30;
-    for (int k = 0; k < 5; k++) {
-        double t0 = now_us();
-        for (int i = 0; i < reps; i++) tensor_linear(y, x, W, NULL, 1, N, M);
-        double us = (now_us() - t0) / reps;
-        if (us < best) best = us;
+/* ======================================================================== */
+/* Training                                                                  */
+/* ======================================================================== */
+
+/* The examples bench_pytorch.py builds too: source ids 2 + (i*7919 + j*104729) % (V-2)
+ * (11 of them) + EOS, target the source reversed + EOS. */
+static void make_train_data(TrainData *d, int *mem, int n, int V) {
+    int L = 12;
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->src_off = mem; d->src_len = mem + n; d->tgt_off = mem + 2 * n; d->tgt_len = mem + 3 * n;
+    d->ids = mem + 4 * n;
+    for (int i = 0; i < n; i++) {
+        int *s = d->ids + (size_t)i * 2 * L, *t = s + L;
+        for (int j = 0; j < L - 1; j++) s[j] = 2 + (int)(((long)i * 7919 + (long)j * 104729) % (V - 2));
+        s[L - 1] = 1;
+        for (int j = 0; j < L - 1; j++) t[j] = s[L - 2 - j];
+        t[L - 1] = 1;
+        d->src_off[i] = i * 2 * L; d->src_len[i] = L;
+        d->tgt_off[i] = i * 2 * L + L; d->tgt_len[i] = L;
     }
-    *gflops = 2.0 * M * N / best / 1e3;
-    *gbps = (double)M * N * 4 / best / 1e3;
-    free(W); free(x); free(y);
+    d->max_src = d->max_tgt = L;
+}
+
+static int bench_train(Bench *b, int threads, int repeats, int steps, Status *st) {
+    Seq2Seq *m = seq2seq_load(b->path, st); /* a private copy: training changes the weights */
+    if (!m) return -1;
+    enum { N_EX = 512 };
+    int *mem = malloc((size_t)N_EX * (4 + 24) * sizeof(int));
+    double *samples = malloc((size_t)repeats * sizeof *samples);
+    TrainData d;
+    TrainConfig cfg;
+    train_config_default(&cfg);
+    cfg.batch = 64;
+    cfg.threads = threads;
+    Trainer *tr = NULL;
+    int rc = -1;
+    if (!mem || !samples) { status_fail(st, "out of memory"); goto done; }
+    make_train_data(&d, mem, N_EX, b->V);
+    if (!(tr = trainer_new(m, &cfg, 12, 12, st))) goto done;
+    float loss;
+    double tokens = 0;
+    for (int k = -1; k < repeats; k++) {
+        double t0 = now_us();
+        for (int i = 0; i < steps; i++) {
+            if (trainer_step(tr, &d, &loss, st)) goto done;
+            tokens = (double)tr->last_tokens;
+        }
+        if (k >= 0) samples[k] = (now_us() - t0) / steps;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "train step, batch 64, %d thread%s", threads, threads == 1 ? "" : "s");
+    BenchResult *x = add_result(b, name, UNIT_TOKS, samples, repeats);
+    if (x) {
+        x->per = tokens;
+        /* matrix FLOPs per step: forward (encoder W_ih, W_hh, Ua per source token; decoder
+         * Wa, W_ih over [emb; context], W_hh, out per target token) and backward (twice the
+         * forward: d input and d weight) */
+        double H = b->H, V = b->V, B = 64, S = 12, T = 12;
+        double fwd = 2 * (B * S * (3 * H * H + 3 * H * H + H * H) + B * T * (H * H + 3 * H * 2 * H + 3 * H * H + V * H));
+        x->flops = 3 * fwd;
+    }
+    rc = 0;
+done:
+    trainer_free(tr);
+    seq2seq_free(m);
+    free(mem);
+    free(samples);
+    return rc;
 }
 
 /* ======================================================================== */
-/* PyTorch side                                                              */
+/* Child processes: PyTorch, start-up                                        */
 /* ======================================================================== */
 
-typedef struct TorchResult { const char *name; double median, p10, p90; } TorchResult;
+/* Runs argv (env pairs "K=V" set in the child), stdout into out (may be NULL: discarded).
+ * Returns the exit status (-1 when it could not run); *wall_ms and *rss_kb get the
+ * process's wall time and peak RSS. */
+static int run_child(char *const argv[], const char *const *env, int n_env, FILE *out, double *wall_ms, long *rss_kb) {
+    int fd[2];
+    if (out && pipe(fd)) return -1;
+    fflush(stdout); /* the child must not inherit (and flush) our buffered output */
+    fflush(stderr);
+    double t0 = now_us();
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        for (int i = 0; i < n_env; i++) putenv((char *)env[i]);
+        int null = open("/dev/null", O_WRONLY);
+        if (null < 0) _exit(127);
+        dup2(out ? fd[1] : null, 1);
+        if (!out) dup2(null, 2); /* start-up runs: their messages are not ours to print */
+        if (out) { close(fd[0]); close(fd[1]); }
+        close(null);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (out) {
+        close(fd[1]);
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(fd[0], buf, sizeof buf)) > 0) fwrite(buf, 1, (size_t)n, out);
+        close(fd[0]);
+    }
+    int status = 0;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0) return -1;
+    if (wall_ms) *wall_ms = (now_us() - t0) / 1e3;
+    if (rss_kb) *rss_kb = ru.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
-/* Runs tests/bench/bench_pytorch.py on the model; parses "name<TAB>median<TAB>p10<TAB>p90" lines. */
-static int run_pytorch(const char *script, const char *model, int S, int repeats, TorchResult *out, int max, int *n) {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 /usr/bin/python3 '%s' '%s' %d %d", script, model, S, repeats);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
+static BenchResult *find(BenchResult *r, int n, int H, const char *name) {
+    for (int i = 0; i < n; i++) if (r[i].H == H && !strcmp(r[i].name, name)) return &r[i];
+    return NULL;
+}
+
+/* Runs the PyTorch script with extra arguments and stores its medians into the results
+ * of hidden size H with the same names. 0, or -1 when it failed. */
+static int run_pytorch(const char *script, const char *model, int S, int repeats, int threads, char *const *extra,
+                       int n_extra, BenchResult *res, int nres, int H) {
+    char s_arg[16], r_arg[16], t_arg[16], env_t[48];
+    snprintf(s_arg, sizeof s_arg, "%d", S);
+    snprintf(r_arg, sizeof r_arg, "%d", repeats);
+    snprintf(t_arg, sizeof t_arg, "%d", threads);
+    snprintf(env_t, sizeof env_t, "OPENBLAS_NUM_THREADS=%d", threads);
+    char *argv[16] = {"/usr/bin/python3", (char *)script, (char *)model, s_arg, r_arg, "--threads", t_arg};
+    int n = 7;
+    for (int i = 0; i < n_extra && n < 15; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
+    const char *env[] = {env_t, "OMP_NUM_THREADS=1"};
+    FILE *tmp = tmpfile();
+    if (!tmp) return -1;
+    int rc = run_child(argv, env, 2, tmp, NULL, NULL);
+    rewind(tmp);
     char line[512];
-    *n = 0;
-    while (fgets(line, sizeof line, p) && *n < max) {
+    while (fgets(line, sizeof line, tmp)) {
         char name[128];
         double a, b, c;
-        if (sscanf(line, "%127[^\t]\t%lf\t%lf\t%lf", name, &a, &b, &c) == 4) out[(*n)++] = (TorchResult){strdup(name), a, b, c};
+        if (sscanf(line, "%127[^\t]\t%lf\t%lf\t%lf", name, &a, &b, &c) != 4) continue;
+        BenchResult *x = find(res, nres, H, name);
+        if (x) { x->torch = a; x->torch_p10 = b; x->torch_p90 = c; }
     }
-    return pclose(p) == 0 ? 0 : -1;
+    fclose(tmp);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Start-up: a fresh process until its output exists. */
+static void bench_startup(Bench *b, const char *name, char *const argv[], const char *const *env, int n_env, int repeats) {
+    double *s = malloc((size_t)repeats * sizeof *s);
+    long rss = 0;
+    if (!s) return;
+    for (int k = 0; k < repeats; k++) {
+        double ms = 0;
+        if (run_child(argv, env, n_env, NULL, &ms, &rss) != 0) { free(s); fprintf(stderr, "warning: start-up run '%.100s' failed\n", argv[0]); return; }
+        s[k] = ms;
+    }
+    BenchResult *x = add_result(b, name, UNIT_MS, s, repeats);
+    if (x) x->rss_kb = rss;
+    free(s);
+}
+
+/* ======================================================================== */
+/* Scaling                                                                   */
+/* ======================================================================== */
+
+static int bench_scaling(Seq2Seq *m, int V, int repeats, const char *csv, Status *st) {
+    FILE *f = fopen(csv, "w");
+    if (!f) return status_fail(st, "cannot write %.200s: %.100s", csv, strerror(errno));
+    fprintf(f, "hidden,beam,src_len,decode_us,p10_us,p90_us,per_step_us\n");
+    static const int beams[] = {1, 2, 5, 10, 20};
+    static const int lens[] = {4, 8, 12, 16, 24, 32, 48, 64};
+    int src[SEQ2SEQ_MAX_SOURCE];
+    double *s = malloc((size_t)repeats * sizeof *s);
+    for (size_t bi = 0; bi < sizeof beams / sizeof *beams; bi++)
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+            int S = lens[li], k = beams[bi];
+            for (int j = 0; j < S - 1; j++) src[j] = 2 + (j * 37) % (V - 2);
+            src[S - 1] = 1;
+            DecodeOptions o;
+            decode_options_default(&o);
+            o.max_len = 30;
+            o.min_len = 29;
+            if (k > 1) { o.strategy = DECODE_BEAM; o.beam_size = k; o.nbest = 1; }
+            for (int r = -1; r < repeats; r++) {
+                double t0 = now_us();
+                DecodeResult res;
+                if (decode_run(m, src, S, &o, NULL, &res, st)) { free(s); fclose(f); return -1; }
+                decode_result_free(&res);
+                if (r >= 0) s[r] = now_us() - t0;
+            }
+            Timing t = summarize(s, repeats);
+            fprintf(f, "%d,%d,%d,%.1f,%.1f,%.1f,%.2f\n", m->cfg.hidden, k, S, t.median, t.p10, t.p90, t.median / 30);
+        }
+    free(s);
+    fclose(f);
+    printf("scaling: wrote %.200s (30-step decodes, trace off)\n", csv);
+    return 0;
+}
+
+/* ======================================================================== */
+/* Report                                                                    */
+/* ======================================================================== */
+
+static double tok_s(double per, double step_us) { return step_us > 0 ? per / step_us * 1e6 : 0; }
+
+static void print_table(BenchResult *r, int n) {
+    printf("%-38s %4s %12s %10s %10s %12s %8s %9s\n", "measurement", "H", "C median", "p10", "p90", "PyTorch", "ratio", "x limit");
+    for (int i = 0; i < n; i++) {
+        BenchResult *x = &r[i];
+        char c[32], p10[32], p90[32], tc[32] = "", ratio[32] = "", lim[32] = "";
+        if (x->unit == UNIT_TOKS) {
+            snprintf(c, sizeof c, "%.0f tok/s", tok_s(x->per, x->t.median));
+            snprintf(p10, sizeof p10, "%.0f", tok_s(x->per, x->t.p90));
+            snprintf(p90, sizeof p90, "%.0f", tok_s(x->per, x->t.p10));
+            if (x->torch > 0) {
+                snprintf(tc, sizeof tc, "%.0f tok/s", tok_s(x->per, x->torch));
+                snprintf(ratio, sizeof ratio, "%.2fx", x->torch / x->t.median);
+            }
+        } else {
+            const char *u = x->unit == UNIT_MS ? " ms" : " µs";
+            snprintf(c, sizeof c, "%.2f%s", x->t.median, u);
+            snprintf(p10, sizeof p10, "%.2f", x->t.p10);
+            snprintf(p90, sizeof p90, "%.2f", x->t.p90);
+            if (x->torch > 0) {
+                snprintf(tc, sizeof tc, "%.2f%s", x->torch, u);
+                snprintf(ratio, sizeof ratio, "%.1fx", x->torch / x->t.median);
+            }
+        }
+        if (x->limit > 0) snprintf(lim, sizeof lim, "%.2fx", x->t.median / x->limit);
+        printf("%-38.38s %4d %12s %10s %10s %12s %8s %9s\n", x->name, x->H, c, p10, p90, tc, ratio, lim);
+    }
+}
+
+static void print_roofline(BenchResult *r, int n, const double *gemm, const int *gemm_H, int n_gemm) {
+    printf("\nroofline (limit = the same linear layers alone, timed here with OpenBLAS, 1 thread):\n");
+    for (int i = 0; i < n; i++) {
+        BenchResult *x = &r[i];
+        if (x->limit > 0)
+            printf("  %-30.30s H=%-4d %7.1f KB weights, %7.2f MFLOP: %6.2f µs measured, limit %6.2f µs (%.1f GB/s, %.1f GFLOP/s) -> %.2fx the limit\n",
+                   x->name, x->H, x->bytes / 1024, x->flops / 1e6, x->t.median, x->limit, x->bytes / x->limit / 1e3,
+                   x->flops / x->limit / 1e3, x->t.median / x->limit);
+        if (x->unit == UNIT_TOKS && x->flops > 0) {
+            double rate = 0;
+            for (int k = 0; k < n_gemm; k++) if (gemm_H[k] == x->H) rate = gemm[k];
+            double got = x->flops / x->t.median / 1e3;
+            printf("  %-30.30s H=%-4d %7.2f GFLOP of matrix work per step: %.1f GFLOP/s overall = %.0f%% of sgemm (%.1f GFLOP/s on 768x%dx%d)\n",
+                   x->name, x->H, x->flops / 1e9, got, rate > 0 ? 100 * got / rate : 0, rate, x->H, 3 * x->H);
+        }
+    }
+}
+
+typedef struct Target { const char *what; double value; const char *op; double goal; const char *unit; } Target;
+
+static void print_markdown(BenchResult *r, int n) {
+    printf("\n| measurement | H | C median (p10–p90) | PyTorch median (p10–p90) | PyTorch / C | C / limit |\n|---|---|---|---|---|---|\n");
+    for (int i = 0; i < n; i++) {
+        BenchResult *x = &r[i];
+        char c[64], t[64] = "—", ratio[32] = "—", lim[32] = "—";
+        if (x->unit == UNIT_TOKS) {
+            snprintf(c, sizeof c, "%.0f tok/s (%.0f–%.0f)", tok_s(x->per, x->t.median), tok_s(x->per, x->t.p90), tok_s(x->per, x->t.p10));
+            if (x->torch > 0) {
+                snprintf(t, sizeof t, "%.0f tok/s (%.0f–%.0f)", tok_s(x->per, x->torch), tok_s(x->per, x->torch_p90), tok_s(x->per, x->torch_p10));
+                snprintf(ratio, sizeof ratio, "%.2f× (C faster)", x->torch / x->t.median);
+            }
+        } else {
+            const char *u = x->unit == UNIT_MS ? "ms" : "µs";
+            snprintf(c, sizeof c, "%.1f %s (%.1f–%.1f)", x->t.median, u, x->t.p10, x->t.p90);
+            if (x->rss_kb) snprintf(c + strlen(c), sizeof c - strlen(c), ", peak RSS %.1f MB", x->rss_kb / 1024.0);
+            if (x->torch > 0) {
+                snprintf(t, sizeof t, "%.1f %s (%.1f–%.1f)", x->torch, u, x->torch_p10, x->torch_p90);
+                snprintf(ratio, sizeof ratio, "%.1f×", x->torch / x->t.median);
+            }
+        }
+        if (x->limit > 0) snprintf(lim, sizeof lim, "%.2f×", x->t.median / x->limit);
+        printf("| %s | %d | %s | %s | %s | %s |\n", x->name, x->H, c, t, ratio, lim);
+    }
+}
+
+static void print_targets(BenchResult *r, int n, int H0, int markdown) {
+    Target tg[12];
+    int nt = 0;
+    BenchResult *g = find(r, n, H0, "greedy decoder step"), *b5 = find(r, n, H0, "beam-5 decoder step (5 rows)");
+    BenchResult *off = find(r, n, H0, "beam-5 decode, 30 steps, no trace"), *on = find(r, n, H0, "beam-5 decode, 30 steps, trace on");
+    BenchResult *t1 = find(r, n, H0, "train step, batch 64, 1 thread"), *t2 = find(r, n, H0, "train step, batch 64, 2 threads");
+    BenchResult *su = find(r, n, H0, "start-up: attnstep trace, beam 5");
+    if (g) tg[nt++] = (Target){"greedy step (µs, issue 2)", g->t.median, "<", 14, "µs"};
+    if (g && g->torch > 0) tg[nt++] = (Target){"greedy step speed-up over PyTorch", g->torch / g->t.median, ">=", 6, "×"};
+    if (g && g->limit > 0) tg[nt++] = (Target){"greedy step / weight-streaming limit", g->t.median / g->limit, "<=", 1.5, "×"};
+    if (b5 && b5->torch > 0) tg[nt++] = (Target){"beam-5 step speed-up over PyTorch", b5->torch / b5->t.median, ">=", 8, "×"};
+    if (off && on) tg[nt++] = (Target){"event recording overhead (beam-5 decode)", 100 * (on->t.median - off->t.median) / off->t.median, "<=", 50, "%"};
+    if (t1) {
+        double c_best = t1->t.median, p_best = t1->torch;
+        if (t2 && t2->t.median < c_best) c_best = t2->t.median;
+        if (t2 && t2->torch > 0 && (p_best <= 0 || t2->torch < p_best)) p_best = t2->torch;
+        if (p_best > 0) tg[nt++] = (Target){"training, best threads vs PyTorch best", p_best / c_best, ">=", 2, "×"};
+    }
+    if (su) tg[nt++] = (Target){"start-up to first trace", su->t.median, "<=", 300, "ms"};
+    if (!nt) return;
+    if (markdown) printf("\n| target (H=%d) | measured | goal | met |\n|---|---|---|---|\n", H0);
+    else printf("\ntargets (H=%d):\n", H0);
+    for (int i = 0; i < nt; i++) {
+        Target *x = &tg[i];
+        int met = !strcmp(x->op, "<") ? x->value < x->goal : !strcmp(x->op, "<=") ? x->value <= x->goal : x->value >= x->goal;
+        if (markdown) printf("| %s | %.2f %s | %s %.4g %s | %s |\n", x->what, x->value, x->unit, x->op, x->goal, x->unit, met ? "yes" : "**no**");
+        else printf("  %-44s %8.2f %-3s goal %s %g %-3s %s\n", x->what, x->value, x->unit, x->op, x->goal, x->unit, met ? "met" : "MISSED");
+    }
 }
 
 /* ======================================================================== */
 /* Command                                                                   */
 /* ======================================================================== */
 
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: attnstep bench [--hidden H[,H...]] [--vocab V] [--src-len S] [--repeats N] [--inner N]\n"
+            "                      [--train-repeats N] [--train-steps K] [--train-threads T[,T...]]\n"
+            "                      [--no-infer] [--no-train] [--no-startup] [--scaling FILE.csv]\n"
+            "                      [--pytorch [--script PATH]] [--markdown]\n"
+            "       attnstep bench --gui [options]   (GUI frame time; attnstep bench --gui --help)\n\n"
+            "times, on a tutorial-gru-bahdanau model with random weights (timing only; default hidden\n"
+            "128 and 256, vocabulary 500, source 12), with 1 BLAS thread: the encoder pass, one greedy\n"
+            "step, one beam-5 step, 30-step greedy and beam-5 decodes with event recording off and on,\n"
+            "training steps (batch 64, length 12, Adam) with 1 and 2 worker threads, and start-up (a new\n"
+            "`attnstep trace` process until its trace is written, with its peak RSS). Medians with\n"
+            "p10..p90 over --repeats runs (default 31), and each kernel against the same linear layers\n"
+            "alone (the roofline limit).\n\n"
+            "  --pytorch        also run tests/bench/bench_pytorch.py (python3-torch) on the same weights\n"
+            "                   and work, and print PyTorch / C\n"
+            "  --scaling FILE   also time 30-step decodes over source lengths 4..64 and beams 1..20\n"
+            "                   (first hidden size) into a CSV (tests/bench/plot_scaling.py plots it)\n"
+            "  --markdown       also print the tables as Markdown\n"
+            "training with 2 threads needs 2 CPUs: do not pin that run to one CPU.\n");
+}
+
+static int parse_list(const char *v, int *out, int max, int lo, int hi) {
+    int n = 0;
+    const char *p = v;
+    while (*p && n < max) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p || x < lo || x > hi) return -1;
+        out[n++] = (int)x;
+        p = end;
+        if (*p == ',') p++;
+        else if (*p) return -1;
+    }
+    return n;
+}
+
 int cmd_bench(int argc, char **argv) {
-    int H = 128, V = 500, S = 12, repeats = 31, inner = 200, pytorch = 0;
-    const char *script = "tests/bench/bench_pytorch.py";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--gui")) {
+#ifdef ATTNSTEP_GUI
+            return cmd_bench_gui(argc, argv);
+#else
+            fprintf(stderr, "bench --gui: this attnstep was built without the GUI (ATTNSTEP_GUI=OFF)\n");
+            return 2;
+#endif
+        }
+    }
+    int Hs[8] = {128, 256}, nH = 2, V = 500, S = 12, repeats = 31, inner = 200, pytorch = 0, markdown = 0;
+    int train_repeats = 11, train_steps = 3, threads[4] = {1, 2}, n_threads = 2;
+    int do_infer = 1, do_train = 1, do_startup = 1;
+    const char *script = "tests/bench/bench_pytorch.py", *scaling = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: attnstep bench [--hidden H] [--vocab V] [--src-len S] [--repeats N] [--pytorch [--script PATH]]\n"
-                   "times the encoder, one greedy step, one beam-5 step and full 30-step decodes on a\n"
-                   "tutorial-gru-bahdanau model with random weights (timing only), 1 BLAS thread;\n"
-                   "--pytorch runs the same model in PyTorch (python3-torch) and prints the ratio.\n");
-            return 0;
-        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         if (!strcmp(a, "--pytorch")) { pytorch = 1; continue; }
-        if (!v) { fprintf(stderr, "%s needs a value\n", a); return 2; }
+        if (!strcmp(a, "--markdown")) { markdown = 1; continue; }
+        if (!strcmp(a, "--no-infer")) { do_infer = 0; continue; }
+        if (!strcmp(a, "--no-train")) { do_train = 0; continue; }
+        if (!strcmp(a, "--no-startup")) { do_startup = 0; continue; }
+        if (!v) { fprintf(stderr, "bench: %s needs a value\n", a); return 2; }
+        i++;
+        if (!strcmp(a, "--script")) { script = v; continue; }
+        if (!strcmp(a, "--scaling")) { scaling = v; continue; }
+        if (!strcmp(a, "--hidden")) {
+            if ((nH = parse_list(v, Hs, 8, 2, 4096)) < 1) { fprintf(stderr, "bench: --hidden wants sizes 2..4096, comma-separated\n"); return 2; }
+            continue;
+        }
+        if (!strcmp(a, "--train-threads")) {
+            if ((n_threads = parse_list(v, threads, 4, 1, TRAIN_MAX_THREADS)) < 1) { fprintf(stderr, "bench: --train-threads wants 1..%d, comma-separated\n", TRAIN_MAX_THREADS); return 2; }
+            continue;
+        }
         char *end;
         long x = strtol(v, &end, 10);
-        if (!strcmp(a, "--script")) { script = v; i++; continue; }
-        if (*end || x < 1 || x > 100000) { fprintf(stderr, "%s: '%s' is not a whole number in 1..100000\n", a, v); return 2; }
-        if (!strcmp(a, "--hidden")) H = (int)x;
-        else if (!strcmp(a, "--vocab")) V = (int)x;
+        if (*end || x < 1 || x > 100000) { fprintf(stderr, "bench: %s: '%.100s' is not a whole number in 1..100000\n", a, v); return 2; }
+        if (!strcmp(a, "--vocab")) V = (int)x;
         else if (!strcmp(a, "--src-len")) S = (int)x;
         else if (!strcmp(a, "--repeats")) repeats = (int)x;
-        else { fprintf(stderr, "unknown option '%s' (see --help)\n", a); return 2; }
-        i++;
+        else if (!strcmp(a, "--inner")) inner = (int)x;
+        else if (!strcmp(a, "--train-repeats")) train_repeats = (int)x;
+        else if (!strcmp(a, "--train-steps")) train_steps = (int)x;
+        else { fprintf(stderr, "bench: unknown option '%.100s' (see --help)\n", a); return 2; }
     }
-    if (V < 4 || S < 2 || S > 200 || H > 4096) { fprintf(stderr, "bench: need --vocab >= 4, --src-len 2..200, --hidden <= 4096\n"); return 2; }
+    if (V < 4 || S < 2 || S > 200) { fprintf(stderr, "bench: need --vocab >= 4, --src-len 2..200\n"); return 2; }
+    if (pytorch && access(script, R_OK)) { fprintf(stderr, "bench: cannot read the PyTorch script %.200s (--script PATH)\n", script); return 2; }
     tensor_set_threads(1);
-    Status st = {0};
-    char path[256];
-    snprintf(path, sizeof path, "/tmp/attnstep-bench-%d-h%d-v%d.safetensors", (int)getpid(), H, V);
-    if (write_reference_model(path, H, V, &st)) { fprintf(stderr, "error: %s\n", st.message); return 1; }
-    Bench b = {.repeats = repeats, .inner = inner, .S = S};
-    b.m = seq2seq_load(path, &st);
-    if (!b.m) { fprintf(stderr, "error: %s\n", st.message); remove(path); return 1; }
-    for (int j = 0; j < S - 1; j++) b.src[j] = 2 + (j * 37) % (V - 2);
-    b.src[S - 1] = 1; /* EOS */
-    Seq2SeqRun *r = seq2seq_run_new(b.m, S, 8, &st);
-    int rc = r ? 0 : 1;
-    if (r) {
-        int failed[8] = {
-            bench_encoder(&b, r, &st),
-            bench_step(&b, r, 1, "greedy decoder step", &st),
-            bench_step(&b, r, 5, "beam-5 decoder step (5 rows)", &st),
-            bench_decode(&b, 1, 0, "greedy decode, 30 steps, no trace", &st),
-            bench_decode(&b, 1, 1, "greedy decode, 30 steps, trace on", &st),
-            bench_decode(&b, 5, 0, "beam-5 decode, 30 steps, no trace", &st),
-            bench_decode(&b, 5, 1, "beam-5 decode, 30 steps, trace on", &st),
-            0};
-        for (int i = 0; i < 7; i++) if (failed[i]) rc = 1;
-    }
-    if (rc) fprintf(stderr, "error: %s\n", st.message);
-    double gflops, gbps;
-    measure_sgemv_peak(3 * H, 2 * H, &gflops, &gbps);
 
-    TorchResult torch[16];
-    int nt = 0;
-    if (b.count && pytorch && run_pytorch(script, path, S, repeats, torch, 16, &nt)) {
-        fprintf(stderr, "warning: the PyTorch baseline failed (is python3-torch installed? scripts/install-deps --reference)\n");
-        nt = 0;
-    }
-    if (b.count) {
-        printf("attnstep bench — GRU + additive attention, hidden %d, vocabulary %d, source %d, 1 thread\n", H, V, S);
-        printf("OpenBLAS sgemv (%dx%d, in cache): %.1f GFLOP/s, %.1f GB/s of weights\n\n", 3 * H, 2 * H, gflops, gbps);
-        printf("%-40s %10s %10s %10s %10s %9s %8s\n", "measurement", "median µs", "p10", "p90", "PyTorch µs", "speed-up", "roofline");
-        for (int i = 0; i < b.count; i++) {
-            BenchResult *x = &b.results[i];
-            double torch_us = 0;
-            for (int k = 0; k < nt; k++) if (!strcmp(torch[k].name, x->name)) torch_us = torch[k].median;
-            char roof[32] = "";
-            if (x->bytes > 0) snprintf(roof, sizeof roof, "%.0f%%", 100.0 * (x->bytes / (gbps * 1e3)) / x->t.median);
-            char tcol[32] = "", ratio[32] = "";
-            if (torch_us > 0) { snprintf(tcol, sizeof tcol, "%.1f", torch_us); snprintf(ratio, sizeof ratio, "%.1fx", torch_us / x->t.median); }
-            printf("%-40s %10.2f %10.2f %10.2f %10s %9s %8s\n", x->name, x->t.median, x->t.p10, x->t.p90, tcol, ratio, roof);
+    BenchResult results[MAX_RESULTS];
+    int count = 0, rc = 0;
+    double gemm[8] = {0};
+    int gemm_H[8] = {0};
+    char self[1024];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = 0;
+
+    for (int hi = 0; hi < nH && !rc; hi++) {
+        int H = Hs[hi];
+        Status st = {0};
+        char path[256];
+        snprintf(path, sizeof path, "/tmp/attnstep-bench-%d-h%d-v%d.safetensors", (int)getpid(), H, V);
+        if (write_reference_model(path, H, V, &st)) { fprintf(stderr, "bench: %s\n", st.message); return 1; }
+        Bench b = {.path = path, .H = H, .V = V, .S = S, .repeats = repeats, .inner = inner, .results = results, .count = &count};
+        b.m = seq2seq_load(path, &st);
+        if (!b.m) { fprintf(stderr, "bench: %s\n", st.message); remove(path); return 1; }
+        for (int j = 0; j < S - 1; j++) b.src[j] = 2 + (j * 37) % (V - 2);
+        b.src[S - 1] = 1; /* EOS */
+        int first = count;
+        if (do_infer) {
+            Seq2SeqRun *r = seq2seq_run_new(b.m, S, 8, &st);
+            if (!r || bench_encoder(&b, r, &st) || bench_step(&b, r, 1, "greedy decoder step", &st) ||
+                bench_step(&b, r, 5, "beam-5 decoder step (5 rows)", &st) ||
+                bench_decode(&b, 1, 0, "greedy decode, 30 steps, no trace", &st) ||
+                bench_decode(&b, 1, 1, "greedy decode, 30 steps, trace on", &st) ||
+                bench_decode(&b, 5, 0, "beam-5 decode, 30 steps, no trace", &st) ||
+                bench_decode(&b, 5, 1, "beam-5 decode, 30 steps, trace on", &st))
+                rc = 1;
+            seq2seq_run_free(r);
         }
-        double off = 0, on = 0;
-        for (int i = 0; i < b.count; i++) {
-            if (!strcmp(b.results[i].name, "beam-5 decode, 30 steps, no trace")) off = b.results[i].t.median;
-            if (!strcmp(b.results[i].name, "beam-5 decode, 30 steps, trace on")) on = b.results[i].t.median;
+        if (!rc && do_train) {
+            gemm_H[hi] = H;
+            gemm[hi] = sgemm_rate(768, H, 3 * H, 9);
+            for (int k = 0; k < n_threads && !rc; k++)
+                if (bench_train(&b, threads[k], train_repeats, train_steps, &st)) rc = 1;
         }
-        if (off > 0) printf("\nevent recording adds %.0f%% to a beam-5 decode\n", 100.0 * (on - off) / off);
-        printf("roofline: the weight bytes a call streams at the sgemv rate above, as a share of the measured time\n");
+        if (!rc && do_startup && self[0] && hi == 0) {
+            /* the source as text (the reference vocabulary is SOS EOS w2 w3 ...) */
+            char text[4096] = "", *p = text;
+            for (int j = 0; j < S - 1; j++) p += snprintf(p, sizeof text - (size_t)(p - text) - 1, "%sw%d", j ? " " : "", b.src[j]);
+            char out[256];
+            snprintf(out, sizeof out, "/tmp/attnstep-bench-%d-startup.jsonl", (int)getpid());
+            char *targv[] = {self, "trace", "--model", path, "--beam", "5", "--out", out, text, NULL};
+            const char *env[] = {"OPENBLAS_NUM_THREADS=1"};
+            bench_startup(&b, "start-up: attnstep trace, beam 5", targv, env, 1, repeats < 11 ? repeats : 11);
+            remove(out);
+        }
+        if (rc) fprintf(stderr, "bench: %s\n", st.message);
+        if (!rc && pytorch) {
+            int nres = count;
+            if (do_infer && run_pytorch(script, path, S, repeats, 1, NULL, 0, results, nres, H))
+                fprintf(stderr, "warning: the PyTorch inference baseline failed (python3-torch: scripts/install-deps --reference)\n");
+            char tr_rep[16], tr_steps_s[16];
+            snprintf(tr_rep, sizeof tr_rep, "%d", train_repeats);
+            snprintf(tr_steps_s, sizeof tr_steps_s, "%d", train_steps);
+            for (int k = 0; do_train && k < n_threads; k++) {
+                char *extra[] = {"--no-infer", "--train-repeats", tr_rep, "--train-steps", tr_steps_s};
+                if (run_pytorch(script, path, S, repeats, threads[k], extra, 5, results, nres, H))
+                    fprintf(stderr, "warning: the PyTorch training baseline (%d threads) failed\n", threads[k]);
+            }
+            if (do_startup && hi == 0) {
+                char s_arg[16];
+                snprintf(s_arg, sizeof s_arg, "%d", S);
+                char *pargv[] = {"/usr/bin/python3", (char *)script, path, s_arg, "1", "--first-decode", NULL};
+                const char *env[] = {"OPENBLAS_NUM_THREADS=1"};
+                double *s = malloc(5 * sizeof *s);
+                long rss = 0;
+                int ok = s != NULL;
+                for (int k = 0; ok && k < 5; k++) ok = run_child(pargv, env, 1, NULL, &s[k], &rss) == 0;
+                BenchResult *x = find(results, count, H, "start-up: attnstep trace, beam 5");
+                if (ok && x) {
+                    Timing t = summarize(s, 5);
+                    x->torch = t.median; x->torch_p10 = t.p10; x->torch_p90 = t.p90;
+                    printf("PyTorch start-up (python3 + import torch + load + one greedy decode): median %.0f ms, peak RSS %.1f MB\n",
+                           t.median, rss / 1024.0);
+                }
+                free(s);
+            }
+        }
+        if (!rc && scaling && hi == 0 && bench_scaling(b.m, V, repeats < 7 ? repeats : 7, scaling, &st)) {
+            fprintf(stderr, "bench: %s\n", st.message);
+            rc = 1;
+        }
+        (void)first;
+        seq2seq_free(b.m);
+        remove(path);
     }
-    for (int k = 0; k < nt; k++) free((char *)torch[k].name);
-    seq2seq_run_free(r);
-    seq2seq_free(b.m);
-    remove(path);
+    if (count) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("\nattnstep bench — GRU + additive attention (tutorial-gru-bahdanau), vocabulary %d, source %d, 1 BLAS thread\n", V, S);
+        printf("repeats %d (medians, p10..p90); training %d x %d steps; this process's peak RSS %.1f MB\n\n", repeats, train_repeats,
+               train_steps, ru.ru_maxrss / 1024.0);
+        print_table(results, count);
+        print_roofline(results, count, gemm, gemm_H, nH);
+        for (int hi = 0; hi < nH; hi++) {
+            BenchResult *off = find(results, count, Hs[hi], "beam-5 decode, 30 steps, no trace");
+            BenchResult *on = find(results, count, Hs[hi], "beam-5 decode, 30 steps, trace on");
+            BenchResult *goff = find(results, count, Hs[hi], "greedy decode, 30 steps, no trace");
+            BenchResult *gon = find(results, count, Hs[hi], "greedy decode, 30 steps, trace on");
+            if (off && on && goff && gon)
+                printf("\nevent recording (H=%d) adds %.0f%% to a beam-5 decode, %.0f%% to a greedy decode", Hs[hi],
+                       100.0 * (on->t.median - off->t.median) / off->t.median, 100.0 * (gon->t.median - goff->t.median) / goff->t.median);
+        }
+        printf("\nratio = PyTorch / C (above 1: C is faster); the trace-on rows are compared with PyTorch's decode, which records nothing\n");
+        print_targets(results, count, Hs[0], 0);
+        if (markdown) {
+            print_markdown(results, count);
+            print_targets(results, count, Hs[0], 1);
+        }
+    }
     return rc ? 1 : 0;
 }

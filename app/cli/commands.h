@@ -11,9 +11,13 @@ int cmd_compare(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_lesson(int argc, char **argv); /* cmd_lesson.c: check / present / export lessons */
+/* Directories searched for a lesson's `model: NAME` (cmd_lesson.c); returns the count. */
+int lesson_model_dirs(const char **dirs, int max);
 #ifdef ATTNSTEP_GUI
 int cmd_gui(int argc, char **argv);    /* app/gui/app.c: the window (also `attnstep` alone) */
 int cmd_render(int argc, char **argv); /* app/gui/render.c: headless PNG of any view */
+int cmd_bench_gui(int argc, char **argv); /* app/gui/bench_gui.c: `attnstep bench --gui` */
 #endif
 
 #endif

@@ -3,28 +3,65 @@
 
 Loads the very safetensors file the C bench wrote (tutorial-gru-bahdanau), builds the
 PyTorch tutorial's EncoderRNN / AttnDecoderRNN (tests/reference/rnn_reference.py), and
-times the same quantities in eager mode, 1 thread (OPENBLAS_NUM_THREADS=1 and
-torch.set_num_threads(1)), inference mode. Prints "name<TAB>median<TAB>p10<TAB>p90" in µs,
-with the names the C bench uses.
+times the same quantities in eager mode. Inference runs under torch.inference_mode() with
+1 thread (OPENBLAS_NUM_THREADS=1 and torch.set_num_threads(1)); training uses --threads T
+(the C bench runs this script once per thread count, setting OPENBLAS_NUM_THREADS=T too).
+Prints "name<TAB>median<TAB>p10<TAB>p90" in µs, with the names the C bench uses.
 
-usage: bench_pytorch.py MODEL.safetensors SOURCE_LEN REPEATS
+The training step is the C trainer's step (core/src/train_loop.c, trainer_step) on the
+same model: batch 64, source and target length 12 (11 ids + EOS), teacher forcing
+(step 0 reads SOS, step t reads target[t-1]), mean NLL over all target tokens, dropout 0,
+backward, global gradient-norm clip 1.0, one Adam step (lr 1e-3, .9/.999, eps 1e-8).
+The examples are the ones the C bench builds: source ids 2 + (i*7919 + j*104729) % (V-2),
+target = the source reversed (the reverse task), both ending with EOS (id 1).
+
+usage: bench_pytorch.py MODEL.safetensors SOURCE_LEN REPEATS [--threads T] [--no-infer]
+                        [--train-repeats N] [--train-steps K] [--first-decode]
+  --first-decode  load the model, greedy-decode the source once, print the tokens, exit
+                  (the C bench times this whole process: PyTorch's start-up time)
 """
 import json
 import os
 import sys
 import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+args = sys.argv[1:]
+
+
+def opt(name, default):
+    if name in args:
+        i = args.index(name)
+        v = args[i + 1]
+        del args[i:i + 2]
+        return int(v)
+    return default
+
+
+def flag(name):
+    if name in args:
+        args.remove(name)
+        return True
+    return False
+
+
+THREADS = opt("--threads", 1)
+TRAIN_REPEATS = opt("--train-repeats", 0)
+TRAIN_STEPS = opt("--train-steps", 2)
+NO_INFER = flag("--no-infer")
+FIRST_DECODE = flag("--first-decode")
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 from rnn_reference import AttnDecoderRNN, EncoderRNN, st_read  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 
 
 def timed(fn, repeats, inner):
+    fn()  # warm-up
     samples = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -36,28 +73,32 @@ def timed(fn, repeats, inner):
     return samples[n // 2], samples[n // 10], samples[(n * 9) // 10]
 
 
-def main():
-    path, S, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def load(path, dropout=0.0):
     tensors, meta = st_read(path)
     V = len(json.loads(meta["tgt_vocab"]))
     H = tensors["encoder.embedding.weight"].shape[1]
-    enc, dec = EncoderRNN(V, H), AttnDecoderRNN(H, V, max_length=30)
+    enc = EncoderRNN(V, H, dropout_p=dropout)
+    dec = AttnDecoderRNN(H, V, dropout_p=dropout, max_length=12)
     enc.load_state_dict({k[len("encoder."):]: torch.from_numpy(v.copy()) for k, v in tensors.items() if k.startswith("encoder.")})
     dec.load_state_dict({k[len("decoder."):]: torch.from_numpy(v.copy()) for k, v in tensors.items() if k.startswith("decoder.")})
+    return enc, dec, V, H
+
+
+def inference(enc, dec, V, H, S, repeats, inner):
     enc.eval()
     dec.eval()
     src = torch.tensor([[2 + (j * 37) % (V - 2) for j in range(S - 1)] + [1]])
     results = []
     with torch.inference_mode():
         enc_out, enc_hidden = enc(src)
-        results.append(("encoder pass (S tokens)", timed(lambda: enc(src), repeats, 200)))
+        results.append(("encoder pass (S tokens)", timed(lambda: enc(src), repeats, inner)))
 
         tok1 = torch.tensor([[3]])
 
         def greedy_step():
             out, _, _ = dec.forward_step(tok1, enc_hidden, enc_out)
             F.log_softmax(out, dim=-1)
-        results.append(("greedy decoder step", timed(greedy_step, repeats, 200)))
+        results.append(("greedy decoder step", timed(greedy_step, repeats, inner)))
 
         k = 5
         tok5 = torch.arange(2, 2 + k).view(k, 1)
@@ -67,7 +108,9 @@ def main():
         def beam_step():
             out, _, _ = dec.forward_step(tok5, hid5, out5)
             F.log_softmax(out, dim=-1)
-        results.append(("beam-5 decoder step (5 rows)", timed(beam_step, repeats, 200)))
+        results.append(("beam-5 decoder step (5 rows)", timed(beam_step, repeats, inner)))
+
+        dec_inner = max(1, inner // 20)
 
         def greedy_decode():
             eo, eh = enc(src)
@@ -76,9 +119,10 @@ def main():
                 out, hid, _ = dec.forward_step(inp, hid, eo)
                 lp = F.log_softmax(out, dim=-1)
                 inp = lp.topk(1)[1].squeeze(-1)
-        results.append(("greedy decode, 30 steps, no trace", timed(greedy_decode, repeats, 10)))
+        results.append(("greedy decode, 30 steps, no trace", timed(greedy_decode, repeats, dec_inner)))
 
         def beam_decode():
+            # the beams as one batch: step 0 from the single SOS row, then k rows
             eo, eh = enc(src)
             inp, hid, keys = torch.tensor([[0]]), eh, eo
             scores = torch.zeros(1)
@@ -90,9 +134,67 @@ def main():
                 inp = (flat % V).view(-1, 1)
                 hid = hid[:, parent, :]
                 keys = eo.expand(len(parent), S, H)
-        results.append(("beam-5 decode, 30 steps, no trace", timed(beam_decode, repeats, 10)))
+        results.append(("beam-5 decode, 30 steps, no trace", timed(beam_decode, repeats, dec_inner)))
+    return results
+
+
+def examples(V, n=512, L=12):
+    src, tgt = [], []
+    for i in range(n):
+        s = [2 + (i * 7919 + j * 104729) % (V - 2) for j in range(L - 1)]
+        src.append(s + [1])
+        tgt.append(s[::-1] + [1])
+    return torch.tensor(src), torch.tensor(tgt)
+
+
+def training(enc, dec, V, repeats, steps):
+    enc.train()
+    dec.train()
+    src_all, tgt_all = examples(V)
+    B = 64
+    params = list(enc.parameters()) + list(dec.parameters())
+    opt_ = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
+    state = {"i": 0}
+
+    def step():
+        i = state["i"]
+        state["i"] = (i + B) % (len(src_all) - B)
+        src, tgt = src_all[i:i + B], tgt_all[i:i + B]
+        opt_.zero_grad(set_to_none=True)
+        eo, eh = enc(src)
+        logp, _, _ = dec(eo, eh, tgt)  # teacher forcing, (B, T, V) log-probs
+        loss = F.nll_loss(logp.reshape(-1, V), tgt.reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt_.step()
+    return timed(step, repeats, steps)
+
+
+def main():
+    path, S, repeats = args[0], int(args[1]), int(args[2])
+    enc, dec, V, H = load(path)
+    if FIRST_DECODE:
+        enc.eval()
+        dec.eval()
+        with torch.inference_mode():
+            src = torch.tensor([[2 + (j * 37) % (V - 2) for j in range(S - 1)] + [1]])
+            eo, eh = enc(src)
+            inp, hid, out_ids = torch.tensor([[0]]), eh, []
+            for _ in range(30):
+                out, hid, _ = dec.forward_step(inp, hid, eo)
+                inp = F.log_softmax(out, dim=-1).topk(1)[1].squeeze(-1)
+                out_ids.append(int(inp))
+                if out_ids[-1] == 1:
+                    break
+        print(" ".join(map(str, out_ids)))
+        return
+    results = [] if NO_INFER else inference(enc, dec, V, H, S, repeats, 200)
+    if TRAIN_REPEATS > 0:
+        t = "thread" if THREADS == 1 else "threads"
+        results.append((f"train step, batch 64, {THREADS} {t}", training(enc, dec, V, TRAIN_REPEATS, TRAIN_STEPS)))
     for name, (med, p10, p90) in results:
         print(f"{name}\t{med:.3f}\t{p10:.3f}\t{p90:.3f}")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
