@@ -397,6 +397,35 @@ const char *seq2seq_meta(const Seq2Seq *m, const char *key) {
 /* Source text                                                               */
 /* ======================================================================== */
 
+static int is_language_tag(const char *tok) {
+    size_t n = strlen(tok);
+    return n >= 5 && !strncmp(tok, "<2", 2) && tok[n - 1] == '>';
+}
+
+/* A model trained on the translate task (metadata task = translate) was only ever shown
+ * sources that start with a target-language tag (<2fr>, <2es>): without it the output is
+ * meaningless, so say which tags to use. 0 when the tag is there, the model is not a
+ * translate model or its vocabulary has no tags; -1 with st otherwise. */
+static int missing_language_tag(const Seq2Seq *m, const VocabEncoding *enc, Status *st) {
+    const char *task = seq2seq_meta(m, "task");
+    const Vocab *v = m->src_vocab;
+    if (!task || strcmp(task, "translate")) return 0;
+    if (enc->ids[0] >= 0 && is_language_tag(vocab_token(v, enc->ids[0]))) return 0;
+    char tags[200] = "";
+    const char *first = NULL;
+    size_t used = 0;
+    for (int id = 0; id < vocab_size(v) && used < sizeof tags - 40; id++) {
+        const char *t = vocab_token(v, id);
+        if (!is_language_tag(t)) continue;
+        used += (size_t)snprintf(tags + used, sizeof tags - used, "%s%.30s", first ? " or " : "", t);
+        if (!first) first = t;
+    }
+    if (!first) return 0;
+    status_fail(st, "this model needs the target language first: start the input with %s (for example '%.30s the cat eats .')",
+                tags, first);
+    return -1;
+}
+
 int seq2seq_source_ids(const Seq2Seq *m, const char *text, int *src_ids, int max_ids, int *n,
                        VocabEncoding *enc_out, Status *st) {
     VocabEncoding local;
@@ -407,6 +436,7 @@ int seq2seq_source_ids(const Seq2Seq *m, const char *text, int *src_ids, int max
     if (m->cfg.scorer == ATTN_LOCATION && limit > m->cfg.max_src_len - 1) limit = m->cfg.max_src_len - 1;
     if (vocab_encode(m->src_vocab, text, m->cfg.tokenizer, limit, enc, st)) goto fail;
     if (enc->n == 0) { status_fail(st, "the input is empty: type a sentence to translate"); goto fail; }
+    if (missing_language_tag(m, enc, st)) goto fail;
     if (enc->unknown_count && m->src_unk < 0) {
         char list[300] = "";
         size_t used = 0;

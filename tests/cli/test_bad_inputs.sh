@@ -155,6 +155,13 @@ if [ -r "$tmp/unreadable.safetensors" ]; then skip "unreadable model (running as
 # ---- input text ------------------------------------------------------------------------
 expect_ok "only unknown words (model has <unk>)" "note: 2 unknown words shown as <unk>: 'zebra' 'quux'" \
     "$bin" translate --model "$model" "zebra quux"
+tr_model="$src/assets/models/en-fr-es-tutorial.safetensors"
+if [[ -f "$tr_model" ]]; then
+  expect_error "translation without its language tag" "this model needs the target language first: start the input with <2es> or <2fr>" \
+      "$bin" translate --model "$tr_model" "the cat eats ."
+else
+  skip "translation without its language tag (no en-fr-es-tutorial model)"
+fi
 expect_error "escape sequence" "the text contains the control character U+001B at byte 1" "$bin" translate --model "$model" "$(printf 'a\033[31mb')"
 expect_error "DEL" "control character U+007F" "$bin" translate --model "$model" "$(printf 'a\177b')"
 expect_error "C1 control (U+0085)" "control character U+0085" "$bin" translate --model "$model" "$(printf 'a\302\205b')"

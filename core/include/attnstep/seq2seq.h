@@ -90,7 +90,8 @@ const char *seq2seq_meta(const Seq2Seq *m, const char *key); /* NULL if absent *
 /* Tokenises text with the model's tokenizer and appends the source <eos>.
  * src_ids: (max_ids) out; *n receives the count. Unknown words map to <unk>; when the
  * vocabulary has none they fail, naming every unknown word. enc (may be NULL) receives the
- * pieces for display (caller frees with vocab_encoding_free). -1 with st on empty text,
+ * pieces for display (caller frees with vocab_encoding_free). -1 with st on empty text, a
+ * translation model's source without its leading target-language tag (<2fr>, <2es>),
  * too many tokens, invalid UTF-8 or control characters. */
 int seq2seq_source_ids(const Seq2Seq *m, const char *text, int *src_ids, int max_ids, int *n,
                        VocabEncoding *enc, Status *st);
