@@ -36,6 +36,14 @@ static int cumulative(const CliDecode *c, const DecodeHyp *h, double *cum) {
     return 0;
 }
 
+/* Prints s left-aligned in a column of width characters (UTF-8 aware: printf's %-16s counts
+ * bytes, which shifts the columns after "travaillé"). Longer strings are printed whole. */
+static void print_padded(const char *s, int width) {
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) chars += (*p & 0xC0) != 0x80;
+    printf("%s%*s", s, chars < width ? width - chars : 0, "");
+}
+
 static const char *step_token(const CliDecode *c, const DecodeHyp *h, int t) {
     if (t < h->len) return vocab_token(c->model->tgt_vocab, h->tokens[t]);
     if (t == h->len && h->finished) return vocab_token(c->model->tgt_vocab, c->model->tgt_eos);
@@ -112,7 +120,11 @@ int cmd_compare(int argc, char **argv) {
         char gcol[24] = "", bcol[24] = "";
         if (t < gsteps) snprintf(gcol, sizeof gcol, "%10.4f", gcum[t]);
         if (t < bsteps) snprintf(bcol, sizeof bcol, "%10.4f", bcum[t]);
-        printf("%-5d %-16s %10s   %-16s %10s", t, step_token(&c, gh, t), gcol, step_token(&c, bh, t), bcol);
+        printf("%-5d ", t);
+        print_padded(step_token(&c, gh, t), 16);
+        printf(" %10s   ", gcol);
+        print_padded(step_token(&c, bh, t), 16);
+        printf(" %10s", bcol);
         if (t < gsteps && t < bsteps) printf(" %+9.4f", bcum[t] - gcum[t]);
         else printf(" %9s", "");
         printf("%s\n", t == diverge ? "   <- first divergence" : "");
