@@ -19,6 +19,7 @@ static const Command COMMANDS[] = {
     {"eval", cmd_eval, "BLEU, exact match and attention AER of a model on a task's test split"},
     {"bench", cmd_bench, "time the core on a reference model (optionally against PyTorch)"},
     {"corpus", cmd_corpus, "generate a synthetic task corpus with gold alignments"},
+    {"lesson", cmd_lesson, "check, present (classroom mode) or export a lesson file"},
 #ifdef ATTNSTEP_GUI
     {"gui", cmd_gui, "open the stepper window (the default without a command)"},
     {"render", cmd_render, "draw any view at any step to a PNG, without a display"},
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--lesson")) return cmd_lesson(argc - 1, argv + 1); /* attnstep --lesson FILE */
     for (int i = 0; i < COMMAND_COUNT; i++) {
         if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
     }

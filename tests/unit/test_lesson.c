@@ -1,0 +1,400 @@
+/* test_lesson.c — the lesson parser and checker (core/src/lesson): slides, directives,
+ * inheritance, narration structure, notes, every problem with its line number, checks
+ * against a real shipped model, and garbage that must not crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "attnstep/lesson.h"
+
+static Lesson *parse(const char *text) {
+    Status st = {{0}};
+    Lesson *l = lesson_parse(text, strlen(text), &st);
+    assert_non_null(l);
+    return l;
+}
+
+/* 1 when some problem on `line` contains `needle` (errors only unless warning). */
+static int has_problem(const Lesson *l, int line, int warning, const char *needle) {
+    for (int i = 0; i < l->n_problems; i++)
+        if (l->problems[i].line == line && l->problems[i].warning == warning && strstr(l->problems[i].message, needle)) return 1;
+    return 0;
+}
+
+static void dump(const Lesson *l) {
+    for (int i = 0; i < l->n_problems; i++)
+        fprintf(stderr, "  line %d %s: %s\n", l->problems[i].line, l->problems[i].warning ? "warning" : "error", l->problems[i].message);
+}
+
+static const char *span_text(const LessonRich *r, int block, int span, char *buf, size_t n) {
+    const LessonSpan *s = &r->spans[r->blocks[block].span0 + span];
+    snprintf(buf, n, "%.*s", s->len, r->text + s->off);
+    return buf;
+}
+
+static const char *GOOD =
+    "# Attention, step by step\n"           /* 1 */
+    "\n"                                    /* 2 */
+    "```attnstep\n"                         /* 3 */
+    "lang: zh\n"                            /* 4 */
+    "model: reverse-tutorial\n"             /* 5 */
+    "```\n"                                 /* 6 */
+    "\n"                                    /* 7 */
+    "## The encoder\n"                      /* 8 */
+    "\n"                                    /* 9 */
+    "```attnstep\n"                         /* 10 */
+    "input: a b c d\n"                      /* 11 */
+    "view: unrolled\n"                      /* 12 */
+    "position: encoder step 2\n"            /* 13 */
+    "highlight: source 2\n"                 /* 14 */
+    "highlight: \"b\"\n"                    /* 15 */
+    "zoom: 2 at 0.25,0.75\n"                /* 16 */
+    "```\n"                                 /* 17 */
+    "\n"                                    /* 18 */
+    "Every *h* is **kept**, see `all_h`.\n" /* 19 */
+    "\n"                                    /* 20 */
+    "- first\n"                             /* 21 */
+    "- second\n"                            /* 22 */
+    "  1. nested\n"                         /* 23 */
+    "\n"                                    /* 24 */
+    "### Notes\n"                           /* 25 */
+    "\n"                                    /* 26 */
+    "Ask the class what h0 is.\n"           /* 27 */
+    "\n"                                    /* 28 */
+    "## Decoding\n"                         /* 29 */
+    "\n"                                    /* 30 */
+    "```attnstep\n"                         /* 31 */
+    "strategy: beam 3\n"                    /* 32 */
+    "view: beam\n"                          /* 33 */
+    "position: beam step 2\n"               /* 34 */
+    "```\n"                                 /* 35 */
+    "\n"                                    /* 36 */
+    "### Sub heading\n"                     /* 37 */
+    "\n"                                    /* 38 */
+    "```\n"                                 /* 39 */
+    "code line 1\n"                         /* 40 */
+    "code line 2\n"                         /* 41 */
+    "```\n";                                /* 42 */
+
+static void test_parse_slides_and_directives(void **state) {
+    Lesson *l = parse(GOOD);
+    if (l->n_problems) dump(l);
+    assert_int_equal(l->n_problems, 0);
+    assert_string_equal(l->title, "Attention, step by step");
+    assert_string_equal(l->lang, "zh");
+    assert_int_equal(l->n_slides, 2);
+    const LessonSlide *s = &l->slides[0];
+    assert_string_equal(s->title, "The encoder");
+    assert_int_equal(s->line, 8);
+    assert_string_equal(s->set.model, "reverse-tutorial"); /* from the front block */
+    assert_string_equal(s->set.input, "a b c d");
+    assert_int_equal(s->set.line_input, 11);
+    assert_int_equal(s->set.view, LESSON_VIEW_UNROLLED);
+    assert_int_equal(s->set.pos.kind, LESSON_POS_ENC_STEP);
+    assert_int_equal(s->set.pos.n, 2);
+    assert_int_equal(s->set.line_pos, 13);
+    assert_int_equal(s->set.n_hl, 2);
+    assert_int_equal(s->set.hl[0].kind, LESSON_HL_SOURCE);
+    assert_int_equal(s->set.hl[0].n, 2);
+    assert_int_equal(s->set.hl[1].kind, LESSON_HL_TOKEN);
+    assert_string_equal(s->set.hl[1].text, "b");
+    assert_true(s->set.zoom == 2.0f && s->set.zoom_x == 0.25f && s->set.zoom_y == 0.75f);
+    assert_int_equal(s->set.beam, 0);
+
+    /* the second slide inherits model, input and view-independent settings; highlights and zoom reset */
+    const LessonSlide *t = &l->slides[1];
+    assert_string_equal(t->set.input, "a b c d");
+    assert_int_equal(t->set.beam, 3);
+    assert_int_equal(t->set.view, LESSON_VIEW_BEAM);
+    assert_int_equal(t->set.pos.kind, LESSON_POS_STEP);
+    assert_int_equal(t->set.pos.beam, 1);
+    assert_int_equal(t->set.pos.n, 2);
+    assert_int_equal(t->set.n_hl, 0);
+    assert_true(t->set.zoom == 1.0f);
+    lesson_free(l);
+}
+
+static void test_narration_structure(void **state) {
+    Lesson *l = parse(GOOD);
+    char b[128];
+    const LessonRich *r = &l->slides[0].body;
+    /* paragraph, item, item, nested ordered item */
+    assert_int_equal(r->n_blocks, 4);
+    assert_int_equal(r->blocks[0].kind, LESSON_BLOCK_PARA);
+    assert_int_equal(r->blocks[0].line, 19);
+    assert_int_equal(r->blocks[0].nspans, 7);
+    assert_string_equal(span_text(r, 0, 0, b, sizeof b), "Every ");
+    assert_string_equal(span_text(r, 0, 1, b, sizeof b), "h");
+    assert_int_equal(r->spans[r->blocks[0].span0 + 1].style, LESSON_EM);
+    assert_string_equal(span_text(r, 0, 3, b, sizeof b), "kept");
+    assert_int_equal(r->spans[r->blocks[0].span0 + 3].style, LESSON_STRONG);
+    assert_string_equal(span_text(r, 0, 5, b, sizeof b), "all_h");
+    assert_int_equal(r->spans[r->blocks[0].span0 + 5].style, LESSON_CODE);
+    assert_int_equal(r->blocks[1].kind, LESSON_BLOCK_ITEM);
+    assert_int_equal(r->blocks[1].number, 0);
+    assert_int_equal(r->blocks[1].level, 0);
+    assert_string_equal(span_text(r, 1, 0, b, sizeof b), "first");
+    assert_int_equal(r->blocks[3].kind, LESSON_BLOCK_ITEM);
+    assert_int_equal(r->blocks[3].number, 1);
+    assert_int_equal(r->blocks[3].level, 1);
+    assert_string_equal(span_text(r, 3, 0, b, sizeof b), "nested");
+    /* the notes heading is not narration; the notes hold the paragraph after it */
+    const LessonRich *n = &l->slides[0].notes;
+    assert_int_equal(n->n_blocks, 1);
+    assert_string_equal(span_text(n, 0, 0, b, sizeof b), "Ask the class what h0 is.");
+    /* slide 2: a level-3 heading block and a code block with a hard break between lines */
+    const LessonRich *r2 = &l->slides[1].body;
+    assert_int_equal(r2->n_blocks, 2);
+    assert_int_equal(r2->blocks[0].kind, LESSON_BLOCK_HEADING);
+    assert_int_equal(r2->blocks[0].level, 3);
+    assert_string_equal(span_text(r2, 0, 0, b, sizeof b), "Sub heading");
+    assert_int_equal(r2->blocks[1].kind, LESSON_BLOCK_CODE);
+    assert_int_equal(r2->blocks[1].nspans, 2);
+    assert_string_equal(span_text(r2, 1, 1, b, sizeof b), "code line 2");
+    assert_int_equal(r2->spans[r2->blocks[1].span0 + 1].hard_break, 1);
+    lesson_free(l);
+}
+
+static void test_problems_have_line_numbers(void **state) {
+    const char *text =
+        "## One\n"                    /* 1 */
+        "```attnstep\n"               /* 2 */
+        "colour: red\n"               /* 3 */
+        "view: pie\n"                 /* 4 */
+        "position: step x\n"          /* 5 */
+        "no colon here\n"             /* 6 */
+        "strategy: beam 0\n"          /* 7 */
+        "zoom: 20\n"                  /* 8 */
+        "position: middle\n"          /* 9 */
+        "lang: zh\n"                  /* 10 */
+        "highlight: target 0\n"       /* 11 */
+        "```\n"                       /* 12 */
+        "# Stray title\n"             /* 13 */
+        "## Two\n"                    /* 14 */
+        "```attnstep\n"               /* 15 */
+        "view: heatmap\n"             /* 16 */
+        "view: beam\n"                /* 17 */
+        "```\n";
+    Lesson *l = parse(text);
+    assert_true(has_problem(l, 3, 0, "unknown directive \"colour\""));
+    assert_true(has_problem(l, 4, 0, "unknown view \"pie\""));
+    assert_true(has_problem(l, 5, 0, "decoder step must be a number"));
+    assert_true(has_problem(l, 6, 0, "is not a directive"));
+    assert_true(has_problem(l, 7, 0, "beam width"));
+    assert_true(has_problem(l, 8, 0, "factor must be 1..8"));
+    assert_true(has_problem(l, 9, 0, "given twice"));
+    assert_true(has_problem(l, 10, 0, "lang belongs in the block before the first slide"));
+    assert_true(has_problem(l, 11, 0, "token number must be 1 or more"));
+    assert_true(has_problem(l, 13, 0, "level-1 heading"));
+    assert_true(has_problem(l, 17, 0, "given twice"));
+    assert_int_equal(l->n_errors, 11);
+    /* a bad value keeps the inherited one: slide 1 view stays none, slide 2 heatmap */
+    assert_int_equal(l->slides[0].set.view, LESSON_VIEW_NONE);
+    assert_int_equal(l->slides[1].set.view, LESSON_VIEW_HEATMAP);
+    lesson_free(l);
+
+    l = parse("just text\n");
+    assert_true(has_problem(l, 1, 1, "before the first slide"));
+    assert_true(has_problem(l, 0, 0, "no slides"));
+    lesson_free(l);
+}
+
+static void test_positions(void **state) {
+    static const struct { const char *text; LessonPosKind kind; int n; LessonPhase phase; int beam; const char *canon; } ok[] = {
+        {"start", LESSON_POS_START, 0, 0, 0, "start"},
+        {"END", LESSON_POS_END, 0, 0, 0, "end"},
+        {"encoder done", LESSON_POS_ENC_DONE, 0, 0, 0, "encoder done"},
+        {"  encoder   step 4 ", LESSON_POS_ENC_STEP, 4, 0, 0, "encoder step 4"},
+        {"step 3", LESSON_POS_STEP, 3, LESSON_PHASE_DONE, 0, "step 3"},
+        {"step 3 attention", LESSON_POS_STEP, 3, LESSON_PHASE_WEIGHTS, 0, "step 3 weights"},
+        {"Step 1 Energies", LESSON_POS_STEP, 1, LESSON_PHASE_ENERGIES, 0, "step 1 energies"},
+        {"step 2 context", LESSON_POS_STEP, 2, LESSON_PHASE_CONTEXT, 0, "step 2 context"},
+        {"step 12 output", LESSON_POS_STEP, 12, LESSON_PHASE_OUTPUT, 0, "step 12 output"},
+        {"beam step 2", LESSON_POS_STEP, 2, LESSON_PHASE_DONE, 1, "beam step 2"},
+        {"beam step 2 candidates", LESSON_POS_STEP, 2, LESSON_PHASE_CANDIDATES, 1, "beam step 2 candidates"},
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        LessonPos p;
+        Status st = {{0}};
+        assert_int_equal(lesson_pos_parse(ok[i].text, &p, &st), 0);
+        assert_int_equal(p.kind, ok[i].kind);
+        assert_int_equal(p.n, ok[i].n);
+        assert_int_equal(p.phase, ok[i].phase);
+        assert_int_equal(p.beam, ok[i].beam);
+        assert_string_equal(lesson_pos_format(&p, buf, sizeof buf), ok[i].canon);
+    }
+    static const char *bad[] = {"", "step", "step 0", "step -1", "step 3 lunch", "encoder step 0", "encoder", "beam step 2 context",
+                                "step 1 2 3 4", "step 99999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        LessonPos p;
+        Status st = {{0}};
+        assert_int_equal(lesson_pos_parse(bad[i], &p, &st), -1);
+        assert_true(strlen(st.message) > 10);
+    }
+}
+
+static const char *MODEL_DIRS[] = {ATTNSTEP_SOURCE_DIR "/assets/models"};
+
+static void test_check_against_model(void **state) {
+    const char *text =
+        "## ok\n"                                   /* 1 */
+        "```attnstep\n"                             /* 2 */
+        "model: reverse-tutorial\n"                 /* 3 */
+        "input: a b c d\n"                          /* 4 */
+        "view: attention\n"                         /* 5 */
+        "position: step 5 weights\n"                /* 6: 4 symbols + <eos> = 5 steps */
+        "highlight: source 5\n"                     /* 7 */
+        "```\n"                                     /* 8 */
+        "## out of range\n"                         /* 9 */
+        "```attnstep\n"                             /* 10 */
+        "position: step 6\n"                        /* 11 */
+        "highlight: source 6\n"                     /* 12 */
+        "```\n"                                     /* 13 */
+        "## encoder range\n"                        /* 14 */
+        "```attnstep\n"                             /* 15 */
+        "position: encoder step 6\n"                /* 16 */
+        "view: beam\n"                              /* 17 */
+        "```\n"                                     /* 18 */
+        "## unknown model\n"                        /* 19 */
+        "```attnstep\n"                             /* 20 */
+        "model: no-such-model\n"                    /* 21 */
+        "```\n"                                     /* 22 */
+        "## beam position on greedy\n"              /* 23 */
+        "```attnstep\n"                             /* 24 */
+        "model: reverse-tutorial\n"                 /* 25 */
+        "position: beam step 1\n"                   /* 26 */
+        "view: heatmap\n"                           /* 27 */
+        "```\n";
+    Lesson *l = parse(text);
+    assert_int_equal(l->n_problems, 0);
+    LessonRunInfo runs[5];
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, runs, &st), 0);
+    dump(l);
+    assert_int_equal(runs[0].source_len, 5);
+    assert_int_equal(runs[0].dec_steps, 5);
+    assert_int_equal(runs[0].out_len, 4);
+    assert_int_equal(runs[0].has_attention, 1);
+    assert_string_equal(runs[0].output, "d c b a");
+    assert_true(has_problem(l, 11, 0, "out of range: this run has 5 decoder steps"));
+    assert_true(has_problem(l, 12, 0, "highlight source 6 out of range"));
+    assert_true(has_problem(l, 16, 0, "the source has 5 encoder steps"));
+    assert_true(has_problem(l, 17, 0, "needs beam search"));
+    assert_true(has_problem(l, 21, 0, "unknown model \"no-such-model\""));
+    assert_true(has_problem(l, 26, 0, "needs beam search"));
+    assert_int_equal(l->n_errors, 6);
+    lesson_free(l);
+}
+
+static void test_check_unknown_words_and_missing(void **state) {
+    const char *text =
+        "## a\n"
+        "```attnstep\n"
+        "model: en-fr-es-tutorial\n"      /* 3 */
+        "input: <2fr> the zorblax cat\n"  /* 4 */
+        "view: heatmap\n"
+        "```\n"
+        "## b\n"
+        "```attnstep\n"
+        "input: <2fr> the cat\n"
+        "highlight: \"dog\"\n"             /* 10: not in the run: a warning */
+        "```\n"
+        "## c\n"
+        "```attnstep\n"
+        "model: ../nope/x.safetensors\n"   /* 14 */
+        "```\n";
+    Lesson *l = parse(text);
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, NULL, &st), 0);
+    dump(l);
+    assert_true(has_problem(l, 4, 0, "\"zorblax\""));
+    assert_true(has_problem(l, 10, 1, "neither a source word nor an output word"));
+    assert_true(has_problem(l, 14, 0, "unknown model"));
+    lesson_free(l);
+
+    l = parse("## v\n```attnstep\nview: cell\n```\n");
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, NULL, &st), 0);
+    assert_true(has_problem(l, 3, 0, "needs a model"));
+    lesson_free(l);
+}
+
+static void test_load_errors(void **state) {
+    Status st = {{0}};
+    assert_null(lesson_load("/nonexistent/lesson.md", &st));
+    assert_non_null(strstr(st.message, "cannot open /nonexistent/lesson.md"));
+    Lesson *l = lesson_load(ATTNSTEP_SOURCE_DIR "/lessons/en/04-attention.md", &st);
+    assert_non_null(l);
+    assert_true(l->n_slides >= 5);
+    assert_string_equal(l->dir, ATTNSTEP_SOURCE_DIR "/lessons/en");
+    lesson_free(l);
+}
+
+/* Garbage must parse without crashing and without losing count of problems. */
+static void test_garbage(void **state) {
+    uint32_t x = 12345;
+    char *buf = malloc(20000);
+    assert_non_null(buf);
+    static const char *pieces[] = {"## ", "```attnstep\n", "```\n", "\n", "view: ", "heatmap", "position: step ", "9",
+                                   "*", "**", "`", "- ", "1. ", "> ", "### Notes\n", "\xe4\xb8\xad", "\xff", "&amp;", "&#0;",
+                                   "\t", "highlight: ", "zoom: 2 at 1,1\n", "# t\n", "\0", "<b>", "    code\n", "---\n"};
+    for (int round = 0; round < 300; round++) {
+        size_t n = 0;
+        while (n < 19000) {
+            x = x * 1103515245u + 12345u;
+            const char *p = pieces[(x >> 8) % (sizeof pieces / sizeof pieces[0])];
+            size_t pl = *p ? strlen(p) : 1;
+            memcpy(buf + n, p, pl);
+            n += pl;
+            if ((x >> 20) % 50 == 0) break;
+        }
+        Status st = {{0}};
+        Lesson *l = lesson_parse(buf, n, &st);
+        assert_non_null(l);
+        assert_true(l->n_problems <= l->n_errors + l->n_warnings);
+        for (int i = 0; i < l->n_slides; i++) {
+            const LessonRich *r = &l->slides[i].body;
+            for (int b = 0; b < r->n_blocks; b++)
+                for (int s = 0; s < r->blocks[b].nspans; s++) {
+                    const LessonSpan *sp = &r->spans[r->blocks[b].span0 + s];
+                    assert_true(sp->off >= 0 && sp->off + sp->len <= r->text_len);
+                }
+        }
+        lesson_free(l);
+    }
+    /* deep nesting and a huge slide count stay bounded */
+    size_t n = 0;
+    for (int i = 0; i < 600 && n < 19000; i++) n += (size_t)snprintf(buf + n, 20000 - n, "## s%d\n", i);
+    Status st = {{0}};
+    Lesson *l = lesson_parse(buf, n, &st);
+    assert_non_null(l);
+    assert_true(l->n_slides <= LESSON_MAX_SLIDES);
+    lesson_free(l);
+    n = 0;
+    for (int i = 0; i < 2000; i++) buf[n++] = '>';
+    buf[n++] = 'x';
+    l = lesson_parse(buf, n, &st);
+    assert_non_null(l);
+    lesson_free(l);
+    free(buf);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_slides_and_directives),
+        cmocka_unit_test(test_narration_structure),
+        cmocka_unit_test(test_problems_have_line_numbers),
+        cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_check_against_model),
+        cmocka_unit_test(test_check_unknown_words_and_missing),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_garbage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
