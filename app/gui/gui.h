@@ -62,6 +62,21 @@ typedef struct GuiState {
     char message[512];       /* status line */
     int message_error;
     GuiAction action;        /* set by gui_frame when a widget asks the app for something */
+    /* greedy vs beam (view 7), beam options and what-if (whatif.c) */
+    Trace *alt_trace;        /* owned: the other strategy on the same input (greedy when the strategy is
+                                beam, beam k = cmp_beam when it is greedy), or NULL */
+    TraceIndex alt_ix;
+    int have_alt;
+    int cmp_beam;            /* beam width compared against greedy when the strategy is greedy (5) */
+    int nbest;               /* beam options, as `attnstep translate`: n-best (clamped to 1..k) */
+    int lenpen;              /* LengthPenalty */
+    float alpha, coverage;   /* length penalty exponent, GNMT coverage beta */
+    int min_len, max_len, no_repeat; /* 0: off / the model's cap */
+    Trace *whatif_trace;     /* owned: the decode with a forced token, or NULL */
+    TraceIndex whatif_ix;
+    int have_whatif;
+    int whatif_step, whatif_token;
+    ViewPick pick;           /* what a click at the mouse would pick, this frame */
 } GuiState;
 
 void gui_state_init(GuiState *g);
@@ -90,6 +105,26 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in);
 /* Writes the trace (JSONL) and the attention matrix of the shown hypothesis (CSV, one row
  * per target token, one column per source token). -1 with st. */
 int gui_export(const GuiState *g, const char *jsonl_path, const char *csv_path, Status *st);
+
+/* ---- greedy vs beam, what-if, tree selection (whatif.c) ---- */
+/* The decode options of g's strategy and beam controls (no forced prefix). */
+void gui_decode_options(const GuiState *g, DecodeOptions *o);
+/* Reads a second JSONL trace as the comparison partner of the loaded one (must have the
+ * same source tokens). -1 with st. */
+int gui_load_alt_trace(GuiState *g, const char *path, Status *st);
+/* What-if: forces `token` at decoder step `step` after the shown path's first `step`
+ * tokens (the selected hypothesis's, else the output's) and decodes the rest with the
+ * same options into g->whatif_*. -1 with st (no model, step out of range, bad token). */
+int gui_whatif(GuiState *g, int step, int token, Status *st);
+void gui_whatif_reset(GuiState *g);   /* back to the model's own choice */
+/* Selects beam tree node ix.hyps[node] (-1: the best hypothesis): the per-step views
+ * follow its path. -1 with st when out of range or the trace is not a beam trace. */
+int gui_select_node(GuiState *g, int node, Status *st);
+/* Acts on g->pick (a click in a view): PICK_TOKEN runs the what-if, PICK_NODE selects the
+ * node; the outcome (or the error) goes to the status line. */
+void gui_apply_pick(GuiState *g);
+/* The comparison (greedy, beam n-best, what-if) as CSV; the beam tree as JSON (NULL: skip). */
+int gui_export_compare(const GuiState *g, const char *csv_path, const char *json_path, Status *st);
 
 /* Keyboard (app.c maps SDL keys onto these). */
 void gui_step(GuiState *g, int delta);          /* ±1 sub-step */

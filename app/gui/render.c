@@ -22,7 +22,14 @@ static void usage(FILE *out) {
             "  --input TEXT     source sentence (also accepted as the last argument)\n"
             "  --beam K         beam search with width K (default: greedy)\n"
             "  --trace FILE     render a saved trace (attnstep trace / Ctrl+E) instead of running a model\n"
-            "  --view V         1..6 or cell|unrolled|seq2seq|attention|heatmap|beam (default 4)\n"
+            "  --view V         1..7 or cell|unrolled|seq2seq|attention|heatmap|beam|compare (default 4)\n"
+            "  --trace2 FILE    with --trace: the comparison partner for view 7 (greedy for a beam trace, or beam)\n"
+            "  --nbest N, --lenpen none|avg|gnmt, --alpha A, --coverage B, --min-len N, --max-len N,\n"
+            "  --no-repeat-ngram N   beam options, as in the window's controls strip (views 6 and 7)\n"
+            "  --select N       select beam tree node N (index in the tree, 0-based): views 3-5 follow it\n"
+            "  --force S:TOKEN  what-if: force TOKEN at decoder step S (from 1) and decode the rest\n"
+            "  --export-csv F   also write the greedy/beam comparison as CSV\n"
+            "  --export-tree F  also write the beam tree as JSON\n"
             "  --step S         timeline position: 0 = start, negative counts from the end, 'end' (default end)\n"
             "  --size WxH       image size (default 1280x720)\n"
             "  --theme T        light|dark|projector (default light)\n"
@@ -33,9 +40,9 @@ static void usage(FILE *out) {
 }
 
 static int parse_view(const char *s) {
-    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam"};
-    if (s[0] >= '1' && s[0] <= '6' && !s[1]) return s[0] - '1';
-    for (int i = 0; i < 6; i++)
+    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare"};
+    if (s[0] >= '1' && s[0] <= '7' && !s[1]) return s[0] - '1';
+    for (int i = 0; i < 7; i++)
         if (!strcmp(s, names[i])) return i;
     return -1;
 }
@@ -55,6 +62,8 @@ int cmd_render(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *trace = NULL, *out = "attnstep-render.png", *step = "end", *theme = "light";
     int view = VIEW_ATTENTION, beam = 0, W = 1280, H = 720, frames = 0, list = 0;
     float mx = -1, my = -1;
+    const char *trace2 = NULL, *select_node = NULL, *force = NULL, *export_csv = NULL, *export_tree = NULL;
+    struct { int nbest, lenpen, min_len, max_len, no_repeat; float alpha, coverage; } bopt = {3, LENPEN_NONE, 0, 0, 0, 0.6f, 0.0f};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,7 +82,30 @@ int cmd_render(int argc, char **argv) {
         } else if (!strcmp(a, "--frames")) frames = atoi(argv[++i]);
         else if (!strcmp(a, "--view")) {
             view = parse_view(argv[++i]);
-            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..6 or cell|unrolled|seq2seq|attention|heatmap|beam)\n", argv[i]); return 2; }
+            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..7 or cell|unrolled|seq2seq|attention|heatmap|beam|compare)\n", argv[i]); return 2; }
+        } else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
+        else if (!strcmp(a, "--select")) select_node = argv[++i];
+        else if (!strcmp(a, "--force")) force = argv[++i];
+        else if (!strcmp(a, "--export-csv")) export_csv = argv[++i];
+        else if (!strcmp(a, "--export-tree")) export_tree = argv[++i];
+        else if (!strcmp(a, "--nbest") || !strcmp(a, "--alpha") || !strcmp(a, "--coverage") || !strcmp(a, "--min-len") ||
+                 !strcmp(a, "--max-len") || !strcmp(a, "--no-repeat-ngram") || !strcmp(a, "--lenpen")) {
+            const char *val = argv[++i];
+            char *e = NULL;
+            double d = strtod(val, &e);
+            int bad = !strcmp(a, "--lenpen") ? 0 : (e == val || *e);
+            if (!strcmp(a, "--lenpen")) {
+                if (!strcmp(val, "none")) bopt.lenpen = LENPEN_NONE;
+                else if (!strcmp(val, "avg")) bopt.lenpen = LENPEN_AVG;
+                else if (!strcmp(val, "gnmt")) bopt.lenpen = LENPEN_GNMT;
+                else bad = 1;
+            } else if (!strcmp(a, "--nbest")) { bopt.nbest = (int)d; bad |= d < 1 || d > DECODE_MAX_NBEST; }
+            else if (!strcmp(a, "--alpha")) { bopt.alpha = (float)d; bad |= !(d >= 0 && d <= 10); }
+            else if (!strcmp(a, "--coverage")) { bopt.coverage = (float)d; bad |= !(d >= 0 && d <= 10); }
+            else if (!strcmp(a, "--min-len")) { bopt.min_len = (int)d; bad |= d < 0 || d > 10000; }
+            else if (!strcmp(a, "--max-len")) { bopt.max_len = (int)d; bad |= d < 1 || d > 10000; }
+            else { bopt.no_repeat = (int)d; bad |= d < 0 || d > 16; }
+            if (bad) { fprintf(stderr, "render: bad value '%.100s' for %s\n", val, a); return 2; }
         } else if (!strcmp(a, "--size")) {
             if (sscanf(argv[++i], "%dx%d", &W, &H) != 2 || W < 320 || H < 240 || W > 8192 || H > 8192) {
                 fprintf(stderr, "render: --size must be WxH, from 320x240 to 8192x8192\n");
@@ -103,6 +135,14 @@ int cmd_render(int argc, char **argv) {
         if (theme_by_index(i) == th) g.theme = i;
     g.view = (ViewId)view;
     g.beam = beam;
+    g.nbest = bopt.nbest;
+    g.lenpen = bopt.lenpen;
+    g.alpha = bopt.alpha;
+    g.coverage = bopt.coverage;
+    g.min_len = bopt.min_len;
+    g.max_len = bopt.max_len;
+    g.no_repeat = bopt.no_repeat;
+    if (trace2 && !trace) { fprintf(stderr, "render: --trace2 goes with --trace\n"); goto done; }
     if (model && gui_load_model(&g, model, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
     if (trace) {
         if (gui_load_trace(&g, trace, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
@@ -110,6 +150,28 @@ int cmd_render(int argc, char **argv) {
     } else {
         snprintf(g.input, sizeof g.input, "%s", input);
         if (gui_run_model(&g, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+    }
+    if (trace2 && gui_load_alt_trace(&g, trace2, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+    if (select_node) {
+        char *e = NULL;
+        long n = strtol(select_node, &e, 10);
+        if (e == select_node || *e || gui_select_node(&g, (int)n, &st)) {
+            fprintf(stderr, "render: --select %.100s: %s\n", select_node, st.message[0] ? st.message : "not a node number");
+            goto done;
+        }
+    }
+    if (force) {
+        char tok[256];
+        int s1 = 0;
+        if (sscanf(force, "%d:%255[^\n]", &s1, tok) != 2) { fprintf(stderr, "render: --force must be STEP:TOKEN (step from 1)\n"); goto done; }
+        int id = g.model ? vocab_id(g.model->tgt_vocab, tok) : -1;
+        if (!g.model) { fprintf(stderr, "render: --force needs --model\n"); goto done; }
+        if (id < 0) { fprintf(stderr, "render: --force: '%.100s' is not in the model's target vocabulary\n", tok); goto done; }
+        if (gui_whatif(&g, s1 - 1, id, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+    }
+    if ((export_csv || export_tree) && gui_export_compare(&g, export_csv, export_tree, &st)) {
+        fprintf(stderr, "render: %s\n", st.message);
+        goto done;
     }
     if (list) {
         char b[400];

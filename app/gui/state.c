@@ -18,12 +18,20 @@ void gui_state_init(GuiState *g) {
     g->view = VIEW_ATTENTION;
     g->speed = 2.0f;
     g->anim = 1.0f;
+    g->cmp_beam = 5;
+    g->nbest = 3;
+    g->alpha = 0.6f;
+    g->whatif_step = g->whatif_token = -1;
 }
 
 void gui_state_free(GuiState *g) {
     if (!g) return;
     tl_free(&g->ix);
     trace_free(g->trace);
+    tl_free(&g->alt_ix);
+    trace_free(g->alt_trace);
+    tl_free(&g->whatif_ix);
+    trace_free(g->whatif_trace);
     seq2seq_free(g->model);
     memset(g, 0, sizeof *g);
 }
@@ -93,6 +101,8 @@ int gui_load_model(GuiState *g, const char *path, Status *st) {
     g->model = m;
     snprintf(g->model_path, sizeof g->model_path, "%s", path);
     if (g->have_ix) g->ix.tgt_vocab = m->tgt_vocab;
+    if (g->have_alt) g->alt_ix.tgt_vocab = m->tgt_vocab;
+    if (g->have_whatif) g->whatif_ix.tgt_vocab = m->tgt_vocab;
     return 0;
 }
 
@@ -106,6 +116,12 @@ int gui_set_trace(GuiState *g, Trace *t, Status *st) {
     g->have_ix = 1;
     if (g->model) g->ix.tgt_vocab = g->model->tgt_vocab;
     g->beam = g->ix.is_beam ? g->ix.beam_size : 0; /* the strategy picker shows the trace's */
+    /* the comparison partner and a what-if belong to the previous trace */
+    tl_free(&g->alt_ix);
+    trace_free(g->alt_trace);
+    g->alt_trace = NULL;
+    g->have_alt = 0;
+    gui_whatif_reset(g);
     g->pos = g->ix.n_pos - 1;
     g->anim = 1;
     return 0;
@@ -127,8 +143,7 @@ int gui_run_model(GuiState *g, Status *st) {
     int unknown = enc.unknown_count;
     vocab_encoding_free(&enc);
     DecodeOptions o;
-    decode_options_default(&o);
-    if (g->beam > 0) { o.strategy = DECODE_BEAM; o.beam_size = g->beam; o.nbest = 1; }
+    gui_decode_options(g, &o);
     Trace *t = trace_new();
     if (!t) return status_fail(st, "out of memory");
     EventSink sink = trace_sink(t);
@@ -136,7 +151,25 @@ int gui_run_model(GuiState *g, Status *st) {
     int rc = decode_run(g->model, ids, n, &o, &sink, &res, st);
     decode_result_free(&res);
     if (rc) { trace_free(t); return -1; }
+    int beam = g->beam;
     if (gui_set_trace(g, t, st)) return -1;
+    /* view 7's partner: greedy for a beam run, beam (k = cmp_beam, same options) for a greedy one */
+    g->beam = beam > 0 ? 0 : (g->cmp_beam > 0 ? g->cmp_beam : 5);
+    DecodeOptions oa;
+    gui_decode_options(g, &oa);
+    g->beam = beam;
+    Trace *ta = trace_new();
+    if (!ta) return status_fail(st, "out of memory");
+    EventSink sa = trace_sink(ta);
+    if (decode_run(g->model, ids, n, &oa, &sa, &res, st) || tl_build(&g->alt_ix, ta, st)) {
+        decode_result_free(&res);
+        trace_free(ta);
+        return status_prefix(st, "the comparison decode");
+    }
+    decode_result_free(&res);
+    g->alt_trace = ta;
+    g->have_alt = 1;
+    g->alt_ix.tgt_vocab = g->model->tgt_vocab;
     if (unknown) {
         snprintf(g->message, sizeof g->message, "%d unknown word%s mapped to <unk>: %s", unknown, unknown > 1 ? "s" : "", unk);
         g->message_error = 1;

@@ -89,6 +89,89 @@ static TlHyp *hyp_by_id(TraceIndex *ix, int id) {
     return NULL;
 }
 
+/* The per-step events of the focus hypothesis focus[s] of every step, and the chosen token:
+ * greedy from the output event, beam the candidate on the best path (by_sel: on the
+ * selected path). */
+static void assign_steps(TraceIndex *ix, const int *focus, int by_sel) {
+    const Trace *t = ix->trace;
+    long n = trace_count(t);
+    int n_steps = ix->n_steps;
+    for (int s = 0; s < n_steps; s++) {
+        TlStep *ts = &ix->steps[s];
+        const Event *ex = ts->expand, *se = ts->select;
+        memset(ts, 0, sizeof *ts);
+        ts->expand = ex;
+        ts->select = se;
+        ts->beam = focus[s];
+        ts->chosen = -1;
+    }
+    for (long i = 0; i < n; i++) {
+        const Event *ev = trace_get(t, i);
+        long s = event_get_int(ev, "step", -1);
+        if (s < 0 || s >= n_steps) continue;
+        TlStep *ts = &ix->steps[s];
+        if (event_get_int(ev, "beam", -2) != ts->beam) continue;
+        if (is(ev, "embed")) ts->embed = ev;
+        else if (is(ev, "attn")) ts->attn = ev;
+        else if (is(ev, "context")) ts->context = ev;
+        else if (is(ev, "attn_hidden")) ts->attn_hidden = ev;
+        else if (is(ev, "output")) ts->output = ev;
+        else if (is(ev, "dec_step")) {
+            int l = (int)event_get_int(ev, "layer", 0);
+            if (l >= 0 && l < TL_MAX_LAYERS) ts->dec[l] = ev;
+        }
+    }
+    for (int s = 0; s < n_steps; s++) {
+        TlStep *ts = &ix->steps[s];
+        if (!ix->is_beam) {
+            if (ts->output) {
+                ts->chosen = (int)event_get_int(ts->output, "chosen", -1);
+                ts->chosen_token = event_get_str(ts->output, "chosen_token");
+            }
+        } else if (ts->beam >= 0) {
+            /* the candidate of this step on the best (selected) path */
+            for (int i = 0; i < ix->n_hyps; i++) {
+                TlHyp *h = &ix->hyps[i];
+                if (h->step == s && h->parent == ts->beam && (by_sel ? h->on_sel : h->on_best)) {
+                    ts->chosen = h->token;
+                    ts->chosen_token = h->token_str;
+                }
+            }
+        }
+    }
+}
+
+int tl_select_node(TraceIndex *ix, int node, Status *st) {
+    if (!ix->is_beam) return status_fail(st, "only a beam-search trace has hypotheses to select");
+    if (node < -1 || node >= ix->n_hyps) return status_fail(st, "no tree node %d (the tree has %d)", node, ix->n_hyps);
+    int *focus = malloc((ix->n_steps ? (size_t)ix->n_steps : 1) * sizeof *focus);
+    if (!focus) return status_fail(st, "out of memory");
+    for (int i = 0; i < ix->n_hyps; i++) ix->hyps[i].on_sel = 0;
+    if (node < 0) {
+        /* the best path: the focus of each step is the parent of its on_best candidate */
+        for (int s = 0; s < ix->n_steps; s++) focus[s] = -1;
+        for (int i = 0; i < ix->n_hyps; i++)
+            if (ix->hyps[i].on_best && ix->hyps[i].step >= 0 && ix->hyps[i].step < ix->n_steps) focus[ix->hyps[i].step] = ix->hyps[i].parent;
+        if (ix->n_steps > 0 && focus[0] < 0) focus[0] = 0;
+        ix->sel_node = -1;
+        assign_steps(ix, focus, 0);
+        free(focus);
+        return 0;
+    }
+    for (int s = 0; s < ix->n_steps; s++) focus[s] = -1;
+    TlHyp *h = &ix->hyps[node];
+    int guard = 0;
+    while (h && guard++ <= ix->n_steps) {
+        h->on_sel = 1;
+        if (h->step >= 0 && h->step < ix->n_steps) focus[h->step] = h->parent;
+        h = h->parent > 0 ? hyp_by_id(ix, h->parent) : NULL;
+    }
+    ix->sel_node = node;
+    assign_steps(ix, focus, 1);
+    free(focus);
+    return 0;
+}
+
 int tl_build(TraceIndex *ix, const Trace *t, Status *st) {
     memset(ix, 0, sizeof *ix);
     ix->trace = t;
@@ -209,47 +292,12 @@ int tl_build(TraceIndex *ix, const Trace *t, Status *st) {
         }
     }
 
-    /* per-step events of the focus hypothesis */
     for (int s = 0; s < n_steps; s++) {
-        ix->steps[s].beam = focus[s];
-        ix->steps[s].chosen = -1;
         ix->steps[s].expand = expand[s];
         ix->steps[s].select = select[s];
     }
-    for (long i = 0; i < n; i++) {
-        const Event *ev = trace_get(t, i);
-        long s = event_get_int(ev, "step", -1);
-        if (s < 0 || s >= n_steps) continue;
-        TlStep *ts = &ix->steps[s];
-        if (event_get_int(ev, "beam", -2) != ts->beam) continue;
-        if (is(ev, "embed")) ts->embed = ev;
-        else if (is(ev, "attn")) ts->attn = ev;
-        else if (is(ev, "context")) ts->context = ev;
-        else if (is(ev, "attn_hidden")) ts->attn_hidden = ev;
-        else if (is(ev, "output")) ts->output = ev;
-        else if (is(ev, "dec_step")) {
-            int l = (int)event_get_int(ev, "layer", 0);
-            if (l >= 0 && l < TL_MAX_LAYERS) ts->dec[l] = ev;
-        }
-    }
-    for (int s = 0; s < n_steps; s++) {
-        TlStep *ts = &ix->steps[s];
-        if (!ix->is_beam) {
-            if (ts->output) {
-                ts->chosen = (int)event_get_int(ts->output, "chosen", -1);
-                ts->chosen_token = event_get_str(ts->output, "chosen_token");
-            }
-        } else if (ts->beam >= 0) {
-            /* the candidate of this step on the best path */
-            for (int i = 0; i < ix->n_hyps; i++) {
-                TlHyp *h = &ix->hyps[i];
-                if (h->step == s && h->parent == ts->beam && h->on_best) {
-                    ts->chosen = h->token;
-                    ts->chosen_token = h->token_str;
-                }
-            }
-        }
-    }
+    ix->sel_node = -1;
+    assign_steps(ix, focus, 0);
 
     /* phase order within a step, from the first step's events */
     for (int k = 0; k < PH_COUNT; k++) ix->phase_order[k] = -1;

@@ -66,6 +66,7 @@ typedef struct TlHyp {                       /* a node of the beam tree */
     float token_logprob, cum_logprob, score;
     int status;                              /* TL_KEPT, TL_PRUNED, TL_FINISHED, TL_BLOCKED */
     int on_best, on_greedy;                  /* on the final best path / on the greedy path */
+    int on_sel;                              /* on the path to the selected node (tl_select_node) */
     int cand;                                /* candidate index within the step's expand event */
     int rank;                                /* selection order within the step (-1: blocked) */
     const char *reason;                      /* status text ("pruned_topk", ...) */
@@ -100,11 +101,17 @@ typedef struct TraceIndex {
     /* optional, set by the caller after tl_build: the model's target vocabulary, so output
      * distributions can name every token (borrowed; NULL: ids are shown as "#id") */
     const Vocab *tgt_vocab;
+    int sel_node;             /* beam: the selected tree node (index into hyps) the per-step views
+                                 follow, -1: the final best hypothesis (tl_select_node) */
 } TraceIndex;
 
 /* Indexes t. -1 with st when the trace has no run event or is inconsistent (named). */
 int tl_build(TraceIndex *ix, const Trace *t, Status *st);
 void tl_free(TraceIndex *ix); /* zeroed or NULL: no-op */
+/* Beam: makes the per-step events (TlStep) follow the path to node ix->hyps[node] (its
+ * token is the chosen one of its step; later steps have no focus hypothesis), or the best
+ * hypothesis again for node -1. -1 with st when node is out of range or not a beam trace. */
+int tl_select_node(TraceIndex *ix, int node, Status *st);
 
 /* 1 when quantity `phase` of decoder step `step` is visible at position p
  * (earlier steps are always fully visible). PH_ENC: use tl_enc_shown. */

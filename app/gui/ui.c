@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "controls.h"
 #include "gui.h"
 #include "widgets.h"
 
@@ -94,11 +95,21 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
     }
     draw_rect(dl, (Rect){0, bar_h + in_h - 1, (float)w, 1}, th->panel_edge);
 
-    /* the view */
+    /* the view (views 6 and 7: below the beam controls strip, controls.h) */
     Rect va = {0, bar_h + in_h, (float)w, h - bar_h - in_h - tl_h};
+    float ctl_h = gui_controls_height(g, th);
+    if (ctl_h > 0) {
+        gui_controls(g, dl, th, win, (Rect){0, va.y, (float)w, ctl_h});
+        va.y += ctl_h;
+        va.h -= ctl_h;
+    }
     if (g->have_ix) {
-        ViewCtx vc = {.ix = &g->ix, .pos = g->pos, .th = th, .dl = dl, .area = va, .anim = g->anim};
+        g->pick.kind = PICK_NONE;
+        ViewCtx vc = {.ix = &g->ix, .pos = g->pos, .th = th, .dl = dl, .area = va, .anim = g->anim,
+                      .alt = g->have_alt ? &g->alt_ix : NULL, .what_if = g->have_whatif ? &g->whatif_ix : NULL,
+                      .what_if_step = g->whatif_step, .pick = &g->pick};
         view_draw(g->view, &vc);
+        if (win->pressed && g->pick.kind != PICK_NONE) gui_apply_pick(g);
     } else {
         ViewCtx vc = {.ix = NULL, .pos = 0, .th = th, .dl = dl, .area = va, .anim = 1};
         vk_message(&vc, va, g->message[0] ? g->message : "No trace: choose a model and type an input.");

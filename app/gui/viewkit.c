@@ -179,12 +179,12 @@ int vk_utf8_len(const char *s) {
 
 const char *view_name(ViewId v) {
     static const char *names[VIEW_COUNT] = {"RNN cell", "Unrolled encoder", "Encoder\xe2\x80\x93" "decoder", "Attention step",
-                                            "Alignment heatmap", "Beam tree"};
+                                            "Alignment heatmap", "Beam tree", "Greedy vs beam"};
     return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
 }
 
 const char *view_short(ViewId v) {
-    static const char *names[VIEW_COUNT] = {"Cell", "Unrolled", "Enc\xe2\x80\x93" "Dec", "Attention", "Heatmap", "Beam"};
+    static const char *names[VIEW_COUNT] = {"Cell", "Unrolled", "Enc\xe2\x80\x93" "Dec", "Attention", "Heatmap", "Beam", "Compare"};
     return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
 }
 
@@ -197,6 +197,7 @@ void view_draw(ViewId v, const ViewCtx *c) {
     case VIEW_ATTENTION: view_attention(c); break;
     case VIEW_HEATMAP: view_heatmap(c); break;
     case VIEW_BEAM: view_beam(c); break;
+    case VIEW_COMPARE: view_compare(c); break;
     default: break;
     }
     draw_unclip(c->dl);

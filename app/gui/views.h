@@ -6,6 +6,7 @@
  * Views and the article figures they mirror (shared/VIEWS.md):
  *   1 cell (RNN cell and its gates)   2 unrolled encoder   3 encoder–decoder
  *   4 attention step                  5 alignment heatmap  6 beam tree
+ *   7 greedy vs beam (needs ViewCtx.alt)
  * Long sequences shrink to a minimum cell size, then scroll to keep the current item in
  * view, with "◀ n more" / "n more ▶" markers: nothing is clipped silently.
  *
@@ -19,7 +20,16 @@
 #include "theme.h"
 #include "timeline.h"
 
-typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COUNT } ViewId;
+typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COMPARE, VIEW_COUNT } ViewId;
+
+/* What a click at the mouse position would pick: views report it (they stay pure), the
+ * frame code acts on it when the button goes down. */
+typedef enum PickKind {
+    PICK_NONE,
+    PICK_TOKEN,   /* force `token` at decoder `step` (what-if) */
+    PICK_NODE,    /* select beam tree node ix->hyps[node] */
+} PickKind;
+typedef struct ViewPick { PickKind kind; int step, token, node; } ViewPick;
 
 typedef struct ViewCtx {
     const TraceIndex *ix;
@@ -28,6 +38,11 @@ typedef struct ViewCtx {
     DrawList *dl;
     Rect area;        /* where the view draws */
     float anim;       /* 0..1: progress of the transition into pos (1 = settled; headless is 1) */
+    const TraceIndex *alt;     /* view 7: the other strategy's trace of the same input (greedy for a
+                                  beam trace, beam for a greedy one), or NULL */
+    const TraceIndex *what_if; /* the what-if decode (a token forced at what_if_step), or NULL */
+    int what_if_step;
+    ViewPick *pick;            /* out, may be NULL: set when the mouse is over something clickable */
 } ViewCtx;
 
 void view_draw(ViewId v, const ViewCtx *c);
@@ -40,6 +55,7 @@ void view_seq2seq(const ViewCtx *c);
 void view_attention(const ViewCtx *c);
 void view_heatmap(const ViewCtx *c);
 void view_beam(const ViewCtx *c);
+void view_compare(const ViewCtx *c);
 
 /* ---- helpers shared by the views (viewkit.c) ---- */
 float vk_max_abs(const float *v, int n);
