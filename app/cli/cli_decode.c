@@ -114,10 +114,10 @@ int cli_decode_parse(int argc, char **argv, CliDecode *c, const char *usage_line
 
 int cli_decode_prepare(CliDecode *c) {
     Status st = {0};
-    c->model = seq2seq_load(c->model_path, &st);
+    c->model = model_load(c->model_path, &st);
     if (!c->model) { fprintf(stderr, "error: %s\n", st.message); return 1; }
     VocabEncoding enc;
-    if (seq2seq_source_ids(c->model, c->text, c->src_ids, SEQ2SEQ_MAX_SOURCE, &c->src_len, &enc, &st)) {
+    if (model_source_ids(c->model, c->text, c->src_ids, MODEL_MAX_SOURCE, &c->src_len, &enc, &st)) {
         fprintf(stderr, "error: %s\n", st.message);
         return 1;
     }
@@ -131,7 +131,7 @@ int cli_decode_prepare(CliDecode *c) {
     vocab_encoding_free(&enc);
     if (c->force_prefix) {
         VocabEncoding p;
-        if (vocab_encode(c->model->tgt_vocab, c->force_prefix, c->model->cfg.tokenizer, DECODE_MAX_PREFIX, &p, &st)) {
+        if (vocab_encode(c->model->tgt_vocab, c->force_prefix, c->model->tokenizer, DECODE_MAX_PREFIX, &p, &st)) {
             fprintf(stderr, "error: --force-prefix: %s\n", st.message);
             return 1;
         }
@@ -150,6 +150,6 @@ int cli_decode_prepare(CliDecode *c) {
 }
 
 void cli_decode_release(CliDecode *c) {
-    seq2seq_free(c->model);
+    model_free(c->model);
     c->model = NULL;
 }

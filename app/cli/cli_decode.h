@@ -4,7 +4,7 @@
 #define ATTNSTEP_CLI_DECODE_H
 
 #include "attnstep/decode.h"
-#include "attnstep/seq2seq.h"
+#include "attnstep/model.h"
 
 typedef struct CliDecode {
     const char *model_path;
@@ -14,8 +14,8 @@ typedef struct CliDecode {
     int scores;                  /* --scores: always print scores */
     DecodeOptions opts;
     /* filled by cli_decode_prepare */
-    Seq2Seq *model;
-    int src_ids[SEQ2SEQ_MAX_SOURCE];
+    Model *model;                /* an RNN encoder–decoder or a Transformer (model.h) */
+    int src_ids[MODEL_MAX_SOURCE];
     int src_len;
 } CliDecode;
 

@@ -28,7 +28,7 @@ static int cumulative(const CliDecode *c, const DecodeHyp *h, double *cum) {
     for (int t = 0; t < steps; t++) {
         int with_eos = t == h->len; /* the last step of a finished hypothesis is its <eos> */
         int n = with_eos ? h->len : t + 1;
-        if (decode_score(c->model, c->src_ids, c->src_len, h->tokens, n, with_eos, &cum[t], &st)) {
+        if (decode_score_model(c->model, c->src_ids, c->src_len, h->tokens, n, with_eos, &cum[t], &st)) {
             fprintf(stderr, "error: %s\n", st.message);
             return -1;
         }
@@ -82,8 +82,8 @@ int cmd_compare(int argc, char **argv) {
     memset(&g, 0, sizeof g);
     memset(&b, 0, sizeof b);
     double *cum = NULL;
-    if (decode_run(c.model, c.src_ids, c.src_len, &greedy_opts, NULL, &g, &st) ||
-        decode_run(c.model, c.src_ids, c.src_len, &c.opts, NULL, &b, &st)) {
+    if (decode_run_model(c.model, c.src_ids, c.src_len, &greedy_opts, NULL, &g, &st) ||
+        decode_run_model(c.model, c.src_ids, c.src_len, &c.opts, NULL, &b, &st)) {
         fprintf(stderr, "error: %s\n", st.message);
         rc = 1;
         goto done;

@@ -12,6 +12,7 @@
 
 #include "attnstep/corpus.h"
 #include "attnstep/metrics.h"
+#include "attnstep/model.h"
 #include "attnstep/seq2seq.h"
 #include "attnstep/train.h"
 #include "commands.h"
@@ -84,6 +85,41 @@ out:
     return rc;
 }
 
+/* The Transformer's alignment: per example, the teacher-forced cross-attention of the last
+ * decoder layer averaged over heads (transformer_train_cross_weights), rows the target
+ * tokens without EOS, columns the source tokens plus EOS (the BOS column dropped, so the
+ * columns mean what they mean for the RNN models). */
+static int eval_aer_tfm(const Transformer *m, const Corpus *c, const TrainData *d, MetricsAer *aer, MetricsAer *b_aer, Status *st) {
+    TransformerTape *tape = transformer_tape_new(m, d->max_src, d->max_tgt, st);
+    float *att = malloc((size_t)d->max_src * (size_t)d->max_tgt * sizeof(float)), *row = malloc((size_t)d->max_src * sizeof(float));
+    int *in = malloc((size_t)d->max_tgt * sizeof(int));
+    int rc = -1;
+    if (!tape || !att || !row || !in) { if (tape) status_fail(st, "out of memory"); goto out; }
+    for (int i = 0; i < d->n; i++) {
+        const int *src = d->ids + d->src_off[i], *tgt = d->ids + d->tgt_off[i];
+        int S = d->src_len[i], T = d->tgt_len[i];
+        in[0] = m->bos;
+        for (int k = 1; k < T; k++) in[k] = tgt[k - 1];
+        float loss;
+        if (transformer_train_forward(m, tape, src, S, in, tgt, T, &loss, NULL, st)) goto out;
+        const CorpusExample *e = &c->examples[i];
+        int cols = S - 1;
+        for (int t = 0; t < e->tgt_len; t++) {
+            transformer_train_cross_weights(m, tape, t, row);
+            memcpy(att + (size_t)t * cols, row + 1, (size_t)cols * sizeof(float));
+        }
+        metrics_aer_add(aer, att, e->tgt_len, cols, e->src_len, e->links);
+        metrics_aer_add(&b_aer[bucket_of(e->src_len)], att, e->tgt_len, cols, e->src_len, e->links);
+    }
+    rc = 0;
+out:
+    free(in);
+    free(row);
+    free(att);
+    transformer_tape_free(tape);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *task = NULL, *split = "test", *lang = NULL;
     long n = 1000, show = 0;
@@ -113,23 +149,25 @@ int cmd_eval(int argc, char **argv) {
     if (sp < 0) { fprintf(stderr, "eval: unknown split '%s' (train, dev or test)\n", split); return 2; }
 
     Status st = {0};
-    Seq2Seq *m = seq2seq_load(model, &st);
-    if (!m) { fprintf(stderr, "eval: %s\n", st.message); return 1; }
+    Model *mm = model_load(model, &st);
+    if (!mm) { fprintf(stderr, "eval: %s\n", st.message); return 1; }
+    const Seq2Seq *m = mm->s2s;       /* one of these two */
+    const Transformer *tm = mm->tfm;
     CorpusConfig cc;
-    const char *meta = seq2seq_meta(m, "corpus");
+    const char *meta = model_meta(mm, "corpus");
     int from_meta = meta && !train_cli_corpus_config(meta, &cc, &st);
     if (task) {
         int t = corpus_task_from_name(task);
-        if (t < 0) { fprintf(stderr, "eval: unknown task '%s' (reverse, dates or translate)\n", task); seq2seq_free(m); return 2; }
+        if (t < 0) { fprintf(stderr, "eval: unknown task '%s' (reverse, dates or translate)\n", task); model_free(mm); return 2; }
         if (!from_meta || cc.task != (CorpusTask)t) corpus_config_init(&cc, (CorpusTask)t);
     } else if (!from_meta) {
         fprintf(stderr, "eval: %s has no 'corpus' metadata; pass --task\n", model);
-        seq2seq_free(m);
+        model_free(mm);
         return 2;
     }
     if (lang) {
         int l = corpus_lang_from_name(lang);
-        if (l < 0) { fprintf(stderr, "eval: unknown --lang '%s'\n", lang); seq2seq_free(m); return 2; }
+        if (l < 0) { fprintf(stderr, "eval: unknown --lang '%s'\n", lang); model_free(mm); return 2; }
         cc.lang = (CorpusLang)l;
     }
     cc.split = (CorpusSplit)sp;
@@ -138,12 +176,13 @@ int cmd_eval(int argc, char **argv) {
     TrainData d = {0};
     int rc = 1;
     Seq2SeqRun *run = NULL;
+    TransformerRun *trun = NULL;
     int *hyp = NULL, *amax = NULL;
-    if (corpus_generate(&cc, (int)n, &c, &st) || train_data_from_corpus(m, &c, &d, &st)) {
+    if (corpus_generate(&cc, (int)n, &c, &st) || (tm ? transformer_train_data(tm, &c, &d, &st) : train_data_from_corpus(m, &c, &d, &st))) {
         fprintf(stderr, "eval: %s\n", st.message);
         goto done;
     }
-    if (!(run = seq2seq_run_new(m, d.max_src, 1, &st))) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
+    if (tm ? !(trun = transformer_run_new(tm, d.max_src, 1, &st)) : !(run = seq2seq_run_new(m, d.max_src, 1, &st))) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
     int max_len = d.max_tgt * 2 + 5;
     hyp = malloc((size_t)max_len * sizeof *hyp);
     amax = malloc((size_t)max_len * sizeof *amax);
@@ -155,11 +194,12 @@ int cmd_eval(int argc, char **argv) {
     metrics_bleu_init(&bleu);
     metrics_aer_init(&aer);
     for (int k = 0; k < BUCKETS; k++) { metrics_bleu_init(&b_bleu[k]); metrics_aer_init(&b_aer[k]); }
-    int has_attn = m->cfg.scorer != ATTN_NONE;
-    if (has_attn && eval_aer(m, &c, &d, &aer, b_aer, &st)) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
+    int has_attn = mm->has_attention;
+    if (has_attn && (tm ? eval_aer_tfm(tm, &c, &d, &aer, b_aer, &st) : eval_aer(m, &c, &d, &aer, b_aer, &st))) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
     for (int i = 0; i < d.n; i++) {
         int len;
-        if (train_greedy(m, run, d.ids + d.src_off[i], d.src_len[i], max_len, hyp, &len, amax, &st)) {
+        if (tm ? transformer_greedy(tm, trun, d.ids + d.src_off[i], d.src_len[i], max_len, hyp, &len, amax, &st)
+               : train_greedy(m, run, d.ids + d.src_off[i], d.src_len[i], max_len, hyp, &len, amax, &st)) {
             fprintf(stderr, "eval: example %d: %s\n", i, st.message);
             goto done;
         }
@@ -180,20 +220,22 @@ int cmd_eval(int argc, char **argv) {
             printf("  wrong: ");
             for (int k = 0; k < c.examples[i].src_len; k++) printf("%s%s", k ? sep : "", c.examples[i].src[k]);
             printf("\n    want: ");
-            for (int k = 0; k < rl; k++) printf("%s%s", k ? sep : "", vocab_token(m->tgt_vocab, ref[k]));
+            for (int k = 0; k < rl; k++) printf("%s%s", k ? sep : "", vocab_token(mm->tgt_vocab, ref[k]));
             printf("\n    got:  ");
-            for (int k = 0; k < len; k++) printf("%s%s", k ? sep : "", vocab_token(m->tgt_vocab, hyp[k]));
+            for (int k = 0; k < len; k++) printf("%s%s", k ? sep : "", vocab_token(mm->tgt_vocab, hyp[k]));
             printf("\n");
             shown++;
         }
     }
-    const char *name = seq2seq_meta(m, "name");
-    printf("model %s (%s), task %s, split %s, %d examples\n", name ? name : model, m->arch, corpus_task_name(cc.task),
+    const char *name = model_meta(mm, "name");
+    printf("model %s (%s), task %s, split %s, %d examples\n", name ? name : model, mm->arch, corpus_task_name(cc.task),
            corpus_split_name(cc.split), d.n);
     printf("exact match     %.4f  (%ld/%d)\n", (double)exact / d.n, exact, d.n);
     printf("token accuracy  %.4f  (%ld/%ld, position-wise, <eos> excluded)\n", tok ? (double)ok / tok : 0.0, ok, tok);
     printf("BLEU            %.2f  (brevity penalty %.4f)\n", metrics_bleu_score(&bleu), metrics_bleu_brevity(&bleu));
-    if (has_attn) printf("AER             %.4f  (attention argmax vs gold sure/possible links, teacher forcing)\n", metrics_aer(&aer));
+    if (has_attn)
+        printf("AER             %.4f  (attention argmax vs gold sure/possible links, teacher forcing%s)\n", metrics_aer(&aer),
+               tm ? "; last decoder layer's cross-attention, mean over heads" : "");
     else printf("AER             -  (no attention)\n");
     printf("\nby source length (tokens, language tag included):\n");
     printf("  %-9s %6s %8s %8s %8s %8s\n", "length", "n", "exact", "BLEU", "tok acc", "AER");
@@ -215,8 +257,9 @@ done:
     free(hyp);
     free(amax);
     seq2seq_run_free(run);
+    transformer_run_free(trun);
     train_data_free(&d);
     corpus_free(&c);
-    seq2seq_free(m);
+    model_free(mm);
     return rc;
 }

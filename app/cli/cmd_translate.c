@@ -26,7 +26,7 @@ int cmd_translate(int argc, char **argv) {
     if ((rc = cli_decode_prepare(&c))) { cli_decode_release(&c); return rc; }
     Status st = {0};
     DecodeResult res;
-    if (decode_run(c.model, c.src_ids, c.src_len, &c.opts, NULL, &res, &st)) {
+    if (decode_run_model(c.model, c.src_ids, c.src_len, &c.opts, NULL, &res, &st)) {
         fprintf(stderr, "error: %s\n", st.message);
         rc = 1;
     } else {
@@ -52,7 +52,7 @@ int cmd_trace(int argc, char **argv) {
     if (!t) {
         fprintf(stderr, "error: out of memory\n");
         rc = 1;
-    } else if (decode_run(c.model, c.src_ids, c.src_len, &c.opts, &sink, &res, &st)) {
+    } else if (decode_run_model(c.model, c.src_ids, c.src_len, &c.opts, &sink, &res, &st)) {
         fprintf(stderr, "error: %s\n", st.message);
         rc = 1;
     } else {

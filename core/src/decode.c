@@ -40,23 +40,30 @@ const char *decode_lenpen_name(LengthPenalty p) {
 
 /* The cap on decoder steps (EOS, when emitted, is one of them) for a source of S tokens;
  * a hypothesis that reaches it without EOS ends unfinished, as in the PyTorch tutorial. */
-int decode_length_cap(const Seq2Seq *m, const DecodeOptions *o, int S) {
-    int cap = o->max_len > 0 ? o->max_len : m->cfg.max_len;
+int decode_length_cap(const Model *m, const DecodeOptions *o, int S) {
+    int cap = o->max_len > 0 ? o->max_len : model_default_max_len(m, S);
     if (o->max_len_ratio > 0.0f) {
         int r = (int)floorf(o->max_len_ratio * (float)S);
         if (r < cap) cap = r;
     }
+    if (m->max_positions > 0 && cap > m->max_positions) cap = m->max_positions; /* the Transformer's cache */
     return cap < 1 ? 1 : cap;
 }
 
 int decode_check_options(const Seq2Seq *m, const DecodeOptions *o, int S, Status *st) {
+    Model w;
+    model_from_seq2seq(&w, m);
+    return decode_check_options_model(&w, o, S, st);
+}
+
+int decode_check_options_model(const Model *m, const DecodeOptions *o, int S, Status *st) {
     int Vt = vocab_size(m->tgt_vocab);
     if (o->beam_size < 1 || o->beam_size > DECODE_MAX_BEAM) return status_fail(st, "--beam must be 1..%d (got %d)", DECODE_MAX_BEAM, o->beam_size);
     if (o->strategy == DECODE_BEAM && (o->nbest < 1 || o->nbest > o->beam_size))
         return status_fail(st, "--nbest must be 1..beam size %d (got %d)", o->beam_size, o->nbest);
     if (!(o->alpha >= 0.0f && o->alpha <= 10.0f)) return status_fail(st, "--alpha must be 0..10 (got %g)", o->alpha);
     if (!(o->coverage_beta >= 0.0f && o->coverage_beta <= 10.0f)) return status_fail(st, "--coverage must be 0..10 (got %g)", o->coverage_beta);
-    if (o->coverage_beta > 0.0f && m->cfg.scorer == ATTN_NONE) return status_fail(st, "--coverage needs a model with attention");
+    if (o->coverage_beta > 0.0f && !m->has_attention) return status_fail(st, "--coverage needs a model with attention");
     if (o->min_len < 0) return status_fail(st, "--min-len must be >= 0 (got %d)", o->min_len);
     if (o->max_len < 0 || o->max_len > 10000) return status_fail(st, "--max-len must be 1..10000 (got %d)", o->max_len);
     if (!(o->max_len_ratio >= 0.0f && o->max_len_ratio <= 100.0f)) return status_fail(st, "--max-len-ratio must be 0..100 (got %g)", o->max_len_ratio);
@@ -70,7 +77,9 @@ int decode_check_options(const Seq2Seq *m, const DecodeOptions *o, int S, Status
     for (int i = 0; i < o->force_prefix_len; i++)
         if (o->force_prefix[i] < 0 || o->force_prefix[i] >= Vt) return status_fail(st, "forced token %d has id %d, outside the target vocabulary", i, o->force_prefix[i]);
     if (o->override_step >= 0) {
-        if (m->cfg.scorer == ATTN_NONE) return status_fail(st, "an attention override needs a model with attention");
+        if (!m->can_override)
+            return status_fail(st, m->kind == MODEL_TRANSFORMER ? "an attention override works on RNN models only (a Transformer has many heads)"
+                                                                : "an attention override needs a model with attention");
         if (!o->override_weights || o->override_len != S)
             return status_fail(st, "the attention override has %d weights but the source has %d positions", o->override_len, S);
         for (int j = 0; j < S; j++)
@@ -95,8 +104,8 @@ void decode_result_free(DecodeResult *res) {
 }
 
 /* Joins target tokens with spaces (character models: without). NULL on out of memory. */
-static char *join_tokens(const Seq2Seq *m, const int *tokens, int n) {
-    const char *sep = m->cfg.tokenizer == VOCAB_CHARS ? "" : " ";
+static char *join_tokens(const Model *m, const int *tokens, int n) {
+    const char *sep = m->tokenizer == VOCAB_CHARS ? "" : " ";
     size_t size = 1;
     for (int i = 0; i < n; i++) size += strlen(vocab_token(m->tgt_vocab, tokens[i])) + 1;
     char *s = malloc(size), *p = s;
@@ -107,7 +116,7 @@ static char *join_tokens(const Seq2Seq *m, const int *tokens, int n) {
 }
 
 /* Fills h from a token list and attention rows (both copied). -1 with st on out of memory. */
-int decode_fill_hyp(const Seq2Seq *m, DecodeHyp *h, const int *tokens, int len, const float *attention,
+int decode_fill_hyp(const Model *m, DecodeHyp *h, const int *tokens, int len, const float *attention,
                     int steps, int S, int finished, double logprob, double score, Status *st) {
     memset(h, 0, sizeof *h);
     h->tokens = malloc(((size_t)len + 1) * sizeof(int));
@@ -130,22 +139,32 @@ int decode_fill_hyp(const Seq2Seq *m, DecodeHyp *h, const int *tokens, int len, 
 }
 
 /* The run event: model, source, settings. */
-int decode_emit_run(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions *o, const EventSink *sink, Status *st) {
+int decode_emit_run(const Model *m, const int *src_ids, int S, const DecodeOptions *o, const EventSink *sink, Status *st) {
     if (!sink || !sink->emit) return 0;
     const char *tokens[SEQ2SEQ_MAX_SOURCE];
     for (int j = 0; j < S; j++) tokens[j] = vocab_token(m->src_vocab, src_ids[j]);
-    const char *name = seq2seq_meta(m, "name");
     Event ev;
     event_begin(&ev, "run");
-    event_str(&ev, "model", name ? name : "(unnamed)");
+    event_str(&ev, "model", model_name(m));
     event_str(&ev, "arch", m->arch);
-    event_str(&ev, "cell", rnn_cell_name(m->cfg.cell));
-    event_str(&ev, "scorer", attention_scorer_name(m->cfg.scorer));
-    event_str(&ev, "window", attention_window_name(m->cfg.window));
-    event_str(&ev, "query", m->cfg.query_current ? "current" : "prev");
-    event_int(&ev, "layers", m->cfg.layers);
-    event_int(&ev, "hidden", m->cfg.hidden);
-    event_int(&ev, "bidirectional", m->cfg.bidirectional);
+    if (m->kind == MODEL_TRANSFORMER) {
+        const TransformerConfig *c = &m->tfm->cfg;
+        event_int(&ev, "enc_layers", c->enc_layers);
+        event_int(&ev, "dec_layers", c->dec_layers);
+        event_int(&ev, "heads", c->nhead);
+        event_int(&ev, "d_model", c->d);
+        event_int(&ev, "ffn", c->ffn);
+        event_int(&ev, "norm_first", c->norm_first);
+    } else {
+        const Seq2SeqConfig *c = &m->s2s->cfg;
+        event_str(&ev, "cell", rnn_cell_name(c->cell));
+        event_str(&ev, "scorer", attention_scorer_name(c->scorer));
+        event_str(&ev, "window", attention_window_name(c->window));
+        event_str(&ev, "query", c->query_current ? "current" : "prev");
+        event_int(&ev, "layers", c->layers);
+        event_int(&ev, "hidden", c->hidden);
+        event_int(&ev, "bidirectional", c->bidirectional);
+    }
     event_strs(&ev, "src_tokens", tokens, S);
     event_ints(&ev, "src_ids", src_ids, S);
     event_str(&ev, "strategy", decode_strategy_name(o->strategy));
@@ -197,7 +216,7 @@ int decode_emit_run_end(const DecodeResult *res, const EventSink *sink, Status *
 
 /* The output event of one row: the distribution and the chosen token. how: "argmax",
  * "sampled", "forced" or "" (beam: chosen later by beam_select). */
-int decode_emit_output(const Seq2Seq *m, const DecodeOptions *o, const float *logprobs, int step, int beam,
+int decode_emit_output(const Model *m, const DecodeOptions *o, const float *logprobs, int step, int beam,
                        int chosen, const char *how, const EventSink *sink, Status *st) {
     if (!sink || !sink->emit) return 0;
     int Vt = vocab_size(m->tgt_vocab);
@@ -293,11 +312,11 @@ static int sample_token(const float *logprobs, const unsigned char *allowed, int
 /* Greedy and sampling                                                       */
 /* ======================================================================== */
 
-static int decode_single(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions *o,
+static int decode_single(const Model *m, const int *src_ids, int S, const DecodeOptions *o,
                          const EventSink *sink, DecodeResult *res, Status *st) {
     int Vt = vocab_size(m->tgt_vocab), SS = m->state_size, cap = decode_length_cap(m, o, S);
     int rc = -1;
-    Seq2SeqRun *r = seq2seq_run_new(m, S, 1, st);
+    ModelRun *r = model_run_new(m, S, 1, st);
     float *mem = malloc(((size_t)2 * SS + Vt + (size_t)cap * S) * sizeof(float));
     int *tokens = malloc(((size_t)cap + 1) * sizeof(int));
     unsigned char *allowed = malloc((size_t)Vt);
@@ -307,16 +326,16 @@ static int decode_single(const Seq2Seq *m, const int *src_ids, int S, const Deco
         goto done;
     }
     float *state = mem, *next = mem + SS, *logprobs = mem + 2 * SS, *attn = mem + 2 * SS + Vt;
-    if (seq2seq_encode(m, r, src_ids, S, sink, st)) goto done;
-    seq2seq_initial_state(m, r, state);
+    if (model_encode(m, r, src_ids, S, sink, st)) goto done;
+    model_initial_state(m, r, state);
     uint64_t rng = o->seed;
     int len = 0, finished = 0, prev = m->tgt_sos;
     double total = 0.0;
     for (int t = 0; t < cap && !finished; t++) {
         const float *override = t == o->override_step ? o->override_weights : NULL;
-        if (seq2seq_decode_step(m, r, next, logprobs, state, &prev, NULL, override, 1, t, sink, st)) goto done;
-        const float *w = seq2seq_last_weights(r, 0);
-        if (m->cfg.scorer != ATTN_NONE) memcpy(attn + (size_t)t * S, w, (size_t)S * sizeof(float));
+        if (model_decode_step(m, r, next, logprobs, state, &prev, NULL, override, 1, t, sink, st)) goto done;
+        const float *w = model_last_weights(m, r, 0);
+        if (m->has_attention) memcpy(attn + (size_t)t * S, w, (size_t)S * sizeof(float));
         int tok;
         const char *how;
         if (t < o->force_prefix_len) {
@@ -343,14 +362,14 @@ static int decode_single(const Seq2Seq *m, const int *src_ids, int S, const Deco
     }
     res->source_len = S;
     res->count = 1;
-    if (decode_fill_hyp(m, &res->hyps[0], tokens, len, m->cfg.scorer != ATTN_NONE ? attn : NULL,
+    if (decode_fill_hyp(m, &res->hyps[0], tokens, len, m->has_attention ? attn : NULL,
                         len + finished, S, finished, total, total, st)) {
         res->count = 0;
         goto done;
     }
     rc = decode_emit_run_end(res, sink, st);
 done:
-    seq2seq_run_free(r);
+    model_run_free(r);
     free(mem);
     free(tokens);
     free(allowed);
@@ -360,8 +379,15 @@ done:
 
 int decode_run(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions *o,
                const EventSink *sink, DecodeResult *res, Status *st) {
+    Model w;
+    model_from_seq2seq(&w, m);
+    return decode_run_model(&w, src_ids, S, o, sink, res, st);
+}
+
+int decode_run_model(const Model *m, const int *src_ids, int S, const DecodeOptions *o,
+                     const EventSink *sink, DecodeResult *res, Status *st) {
     memset(res, 0, sizeof *res);
-    if (decode_check_options(m, o, S, st)) return -1;
+    if (decode_check_options_model(m, o, S, st)) return -1;
     if (decode_emit_run(m, src_ids, S, o, sink, st)) return -1;
     int rc = o->strategy == DECODE_BEAM ? decode_beam_search(m, src_ids, S, o, sink, res, st)
                                         : decode_single(m, src_ids, S, o, sink, res, st);
@@ -375,22 +401,29 @@ int decode_run(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions 
 
 int decode_score(const Seq2Seq *m, const int *src_ids, int S, const int *tokens, int n, int with_eos,
                  double *logprob, Status *st) {
+    Model w;
+    model_from_seq2seq(&w, m);
+    return decode_score_model(&w, src_ids, S, tokens, n, with_eos, logprob, st);
+}
+
+int decode_score_model(const Model *m, const int *src_ids, int S, const int *tokens, int n, int with_eos,
+                       double *logprob, Status *st) {
     int Vt = vocab_size(m->tgt_vocab), SS = m->state_size, rc = -1;
-    Seq2SeqRun *r = seq2seq_run_new(m, S, 1, st);
+    ModelRun *r = model_run_new(m, S, 1, st);
     float *mem = malloc(((size_t)2 * SS + Vt) * sizeof(float));
     if (!r || !mem) {
         if (r) status_fail(st, "out of memory");
         goto done;
     }
     float *state = mem, *next = mem + SS, *logprobs = mem + 2 * SS;
-    if (seq2seq_encode(m, r, src_ids, S, NULL, st)) goto done;
-    seq2seq_initial_state(m, r, state);
+    if (model_encode(m, r, src_ids, S, NULL, st)) goto done;
+    model_initial_state(m, r, state);
     double total = 0.0;
     int prev = m->tgt_sos;
     for (int t = 0; t < n + (with_eos ? 1 : 0); t++) {
         int tok = t < n ? tokens[t] : m->tgt_eos;
         if (tok < 0 || tok >= Vt) { status_fail(st, "token %d has id %d, outside the target vocabulary", t, tok); goto done; }
-        if (seq2seq_decode_step(m, r, next, logprobs, state, &prev, NULL, NULL, 1, t, NULL, st)) goto done;
+        if (model_decode_step(m, r, next, logprobs, state, &prev, NULL, NULL, 1, t, NULL, st)) goto done;
         total += logprobs[tok];
         prev = tok;
         float *swap = state; state = next; next = swap;
@@ -398,7 +431,7 @@ int decode_score(const Seq2Seq *m, const int *src_ids, int S, const int *tokens,
     *logprob = total;
     rc = 0;
 done:
-    seq2seq_run_free(r);
+    model_run_free(r);
     free(mem);
     return rc;
 }

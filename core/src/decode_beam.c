@@ -188,7 +188,7 @@ static void top_insert(int *top_id, float *top_lp, int *n, int M, int v, float l
 
 /* Marks in mark[] (Vt, all zero on entry) the tokens blocked after `tokens` (len of them,
  * no <eos>) at step t, and lists them in blocked[] (count returned; at most len + 1). */
-static int find_blocked(const Seq2Seq *m, const DecodeOptions *o, const int *tokens, int len, int t,
+static int find_blocked(const Model *m, const DecodeOptions *o, const int *tokens, int len, int t,
                         unsigned char *mark, int *blocked) {
     int nb = 0, n = o->no_repeat_ngram;
     if (t < o->min_len) {
@@ -220,7 +220,7 @@ typedef struct EventScratch {
     float *token_lp, *cum, *score;
 } EventScratch;
 
-static int emit_expand_select(const Seq2Seq *m, const Cand *c, int nc, const int *row_id, int B, int t, int forced,
+static int emit_expand_select(const Model *m, const Cand *c, int nc, const int *row_id, int B, int t, int forced,
                               const char *stopped, EventScratch *e, const EventSink *sink, Status *st) {
     if (!sink || !sink->emit) return 0;
     for (int i = 0; i < nc; i++) {
@@ -258,7 +258,7 @@ static int emit_expand_select(const Seq2Seq *m, const Cand *c, int nc, const int
 }
 
 /* beam_finish for hypothesis id (path in tree). */
-static int emit_finish(const Seq2Seq *m, const Tree *tree, int id, int step, double logprob, double score,
+static int emit_finish(const Model *m, const Tree *tree, int id, int step, double logprob, double score,
                        int finished, const char *reason, int *path, const EventSink *sink, Status *st) {
     if (!sink || !sink->emit) return 0;
     int steps = tree_path(tree, id, path, NULL);
@@ -295,17 +295,17 @@ static int finished_order(const Finished *a, const Finished *b) {
 /* The search                                                               */
 /* ------------------------------------------------------------------------ */
 
-int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions *o,
+int decode_beam_search(const Model *m, const int *src_ids, int S, const DecodeOptions *o,
                        const EventSink *sink, DecodeResult *res, Status *st) {
     const int K = o->beam_size, Vt = vocab_size(m->tgt_vocab), SS = m->state_size;
-    const int cap = decode_length_cap(m, o, S), has_attn = m->cfg.scorer != ATTN_NONE;
+    const int cap = decode_length_cap(m, o, S), has_attn = m->has_attention;
     const int M = 2 * K < Vt ? 2 * K : Vt;                 /* allowed candidates per parent */
     const int per = M + cap + 1 < Vt ? M + cap + 1 : Vt;   /* + blocked ones (<= len + 1) */
     const size_t NC = (size_t)K * per;
     int rc = -1;
 
     Tree tree = {.S = S, .has_attn = has_attn};
-    Seq2SeqRun *r = seq2seq_run_new(m, S, K, st);
+    ModelRun *r = model_run_new(m, S, K, st);
     float *states = malloc((size_t)3 * K * SS * sizeof(float));  /* cur, next, step output */
     float *logprobs = malloc((size_t)K * Vt * sizeof(float));
     double *cov = calloc((size_t)2 * K * S, sizeof(double));   /* cur, next: (K, S) each */
@@ -350,8 +350,8 @@ int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const Decode
     cov_cur = cov; cov_next = cov + (size_t)K * S;
     lp_cur = row_lp; lp_next = row_lp + K;
     id_cur = row_id; id_next = row_id + K; tok_cur = row_tok; tok_next = row_tok + K;
-    if (seq2seq_encode(m, r, src_ids, S, sink, st)) goto done;
-    seq2seq_initial_state(m, r, st_cur);
+    if (model_encode(m, r, src_ids, S, sink, st)) goto done;
+    model_initial_state(m, r, st_cur);
     if (tree_add(&tree, -1, -1, NULL) < 0) { status_fail(st, "out of memory for beam search"); goto done; }
     id_cur[0] = 0;
     tok_cur[0] = m->tgt_sos;
@@ -359,14 +359,14 @@ int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const Decode
 
     for (t = 0; t < cap && B > 0 && !stopped; t++) {
         const float *override = t == o->override_step ? o->override_weights : NULL;
-        if (seq2seq_decode_step(m, r, st_out, logprobs, st_cur, tok_cur, id_cur, override, B, t, sink, st)) goto done;
+        if (model_decode_step(m, r, st_out, logprobs, st_cur, tok_cur, id_cur, override, B, t, sink, st)) goto done;
         for (int b = 0; b < B; b++)
             if (decode_emit_output(m, o, logprobs + (size_t)b * Vt, t, id_cur[b], -1, "", sink, st)) goto done;
 
         /* coverage of each parent including this step's row, and its penalty */
         for (int b = 0; b < B; b++) {
             double *cn = cov_new + (size_t)b * S;
-            const float *w = has_attn ? seq2seq_last_weights(r, b) : NULL;
+            const float *w = has_attn ? model_last_weights(m, r, b) : NULL;
             for (int j = 0; j < S; j++) cn[j] = cov_cur[(size_t)b * S + j] + (w ? (double)w[j] : 0.0);
             row_cp[b] = coverage_penalty(o, cn, S);
         }
@@ -426,7 +426,7 @@ int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const Decode
         for (int i = 0; i < norder; i++) {
             Cand *c = order[i];
             c->rank = i;
-            const float *w = has_attn ? seq2seq_last_weights(r, c->row) : NULL;
+            const float *w = has_attn ? model_last_weights(m, r, c->row) : NULL;
             if (c->token == m->tgt_eos) {
                 if (i >= K) { c->status = ST_PRUNED; continue; }
                 int id = tree_add(&tree, id_cur[c->row], c->token, w);
@@ -512,7 +512,7 @@ int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const Decode
     }
     rc = decode_emit_run_end(res, sink, st);
 done:
-    seq2seq_run_free(r);
+    model_run_free(r);
     free(states); free(logprobs); free(cov); free(cov_new); free(row_lp); free(row_cp);
     free(row_id); free(row_tok); free(cands); free(order); free(top_id); free(top_lp);
     free(mark); free(blocked); free(path); free(path_attn); free(fin); free(step_fin);

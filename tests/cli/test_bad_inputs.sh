@@ -136,7 +136,7 @@ expect_error "vocabulary not JSON" "metadata 'src_vocab': vocabulary is not vali
 expect_error "vocabulary with a duplicate" "vocabulary has the token 'e' twice" "$bin" translate --model "$(mk vocab_dup)" "a b"
 expect_error "vocabulary without <eos>" "the target vocabulary has no '<eos>' token" "$bin" translate --model "$(mk no_eos)" "a b"
 # wrong architecture / config
-expect_error "wrong arch (transformer file)" "arch 'tutorial-transformer' is not an RNN encoder-decoder" "$bin" translate --model "$(mk arch_transformer)" "a b"
+expect_error "RNN tensors labelled tutorial-transformer" "tensor 'src_tok_emb.embedding.weight' is missing (arch tutorial-transformer)" "$bin" translate --model "$(mk arch_transformer)" "a b"
 expect_error "unknown arch" "arch 'lstm-crf' is not an RNN encoder-decoder" "$bin" translate --model "$(mk arch_unknown)" "a b"
 expect_error "no arch" "metadata 'arch' is missing" "$bin" translate --model "$(mk no_arch)" "a b"
 expect_error "unknown config key" "config: unknown key 'dropout_p'" "$bin" translate --model "$(mk config_unknown_key)" "a b"

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "events.h"
+#include "model.h"
 #include "seq2seq.h"
 #include "status.h"
 
@@ -107,8 +108,15 @@ double decode_hyp_score(const DecodeOptions *o, const DecodeHyp *h, int S);
 /* Checks o against the model and source length; -1 with st naming the bad option. */
 int decode_check_options(const Seq2Seq *m, const DecodeOptions *o, int S, Status *st);
 
-/* Internal to decode*.c: the beam search (decode_beam.c). */
-int decode_beam_search(const Seq2Seq *m, const int *src_ids, int S, const DecodeOptions *o,
-                       const EventSink *sink, DecodeResult *res, Status *st);
+/* The same three for any model (model.h: RNN encoder–decoders and the tutorial-transformer);
+ * the Seq2Seq forms above wrap these. For a Transformer the default length cap is the
+ * tutorial's greedy_decode cap (S + 4 outputs) and every cap is bounded by the decoder's
+ * max_len positions; the attention rows of hypotheses (coverage, GUI) are the last decoder
+ * layer's cross-attention averaged over heads; attention overrides are refused. */
+int decode_run_model(const Model *m, const int *src_ids, int S, const DecodeOptions *o,
+                     const EventSink *sink, DecodeResult *res, Status *st);
+int decode_score_model(const Model *m, const int *src_ids, int S, const int *tokens, int n, int with_eos,
+                       double *logprob, Status *st);
+int decode_check_options_model(const Model *m, const DecodeOptions *o, int S, Status *st);
 
 #endif
