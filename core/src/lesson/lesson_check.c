@@ -116,6 +116,10 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     }
     vocab_encoding_free(enc);
     free(enc);
+    /* the appended source <eos> is a token the views draw too */
+    r->src[r->n_src] = strdup(vocab_token(m->src_vocab, m->src_eos));
+    if (!r->src[r->n_src]) { free(ids); return -1; }
+    r->n_src++;
     DecodeOptions o;
     decode_options_default(&o);
     if (set->beam > 0) { o.strategy = DECODE_BEAM; o.beam_size = set->beam; o.nbest = 1; }
@@ -145,6 +149,11 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
         for (int i = 0; i < h->len; i++) {
             const char *t = vocab_token(m->tgt_vocab, h->tokens[i]);
             r->out[r->n_out] = strdup(t ? t : "");
+            if (!r->out[r->n_out]) { decode_result_free(&res); return -1; }
+            r->n_out++;
+        }
+        if (h->finished) {
+            r->out[r->n_out] = strdup(vocab_token(m->tgt_vocab, m->tgt_eos));
             if (!r->out[r->n_out]) { decode_result_free(&res); return -1; }
             r->n_out++;
         }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_lessons.sh — every shipped lesson passes `attnstep lesson check`; each Chinese lesson is
+# a full translation of its English one (same slides, same directives); a bad lesson is
+# reported with line numbers and exit code 1, an unreadable one with exit code 1.
+# usage: test_lessons.sh ATTNSTEP_BINARY SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$src"
+
+n=0
+for f in lessons/en/*.md lessons/zh/*.md; do
+  n=$((n + 1))
+  if ! out=$("$bin" lesson check "$f" 2>&1); then echo "FAIL: $f does not pass lesson check:"; echo "$out"; fail=1; continue; fi
+  if ! grep -q ": [1-9][0-9]* slides*, 0 errors, 0 warnings$" <<<"$out"; then echo "FAIL: $f: $out"; fail=1; fi
+done
+[ "$n" -ge 14 ] || { echo "FAIL: expected 7 English and 7 Chinese lessons, found $n files"; fail=1; }
+
+# directives of every slide, in order, without the lesson-level lang line
+directives() { awk '/^```attnstep$/{d=1; b=""; next} /^```$/{if(d && b != "") printf "%s--\n", b; d=0; next} d && !/^lang:/{b = b $0 "\n"}' "$1"; }
+slides() { grep -c '^## ' "$1"; }
+for en in lessons/en/*.md; do
+  zh=lessons/zh/$(basename "$en")
+  [ -f "$zh" ] || { echo "FAIL: $en has no Chinese version $zh"; fail=1; continue; }
+  [ "$(slides "$en")" = "$(slides "$zh")" ] || { echo "FAIL: $en and $zh have different slide counts"; fail=1; }
+  if ! diff <(directives "$en") <(directives "$zh") >"$tmp/d"; then echo "FAIL: $en and $zh differ in directives:"; cat "$tmp/d"; fail=1; fi
+  grep -q '^lang: zh$' "$zh" || { echo "FAIL: $zh does not declare lang: zh"; fail=1; }
+  # Chinese narration: most non-code lines of the Chinese lesson hold CJK characters
+  cjk=$(grep -v '^\(```\|model:\|input:\|view:\|position:\|highlight:\|zoom:\|strategy:\|lang:\|    \|$\)' "$zh" | grep -cP '[\x{4e00}-\x{9fff}]')
+  [ "$cjk" -ge 20 ] || { echo "FAIL: $zh has only $cjk lines of Chinese text"; fail=1; }
+done
+
+# a bad lesson: each problem on its line, exit code 1, no crash
+cat >"$tmp/bad.md" <<'LESSON'
+## One
+```attnstep
+model: no-such-model
+view: pie
+```
+## Two
+```attnstep
+model: reverse-tutorial
+input: a b c
+view: attention
+position: step 9 weights
+speed: fast
+```
+LESSON
+out=$("$bin" lesson check "$tmp/bad.md" 2>&1)
+rc=$?
+[ $rc -eq 1 ] || { echo "FAIL: bad lesson: exit code $rc, expected 1"; fail=1; }
+for want in "bad.md:3: error: unknown model \"no-such-model\"" "bad.md:4: error: unknown view \"pie\"" \
+            "bad.md:11: error: position \"step 9 weights\" out of range: this run has 4 decoder steps" \
+            "bad.md:12: error: unknown directive \"speed\"" "bad.md: 2 slides, 4 errors, 0 warnings"; do
+  grep -qF "$want" <<<"$out" || { echo "FAIL: bad lesson: missing \"$want\" in:"; echo "$out"; fail=1; }
+done
+
+out=$("$bin" lesson check "$tmp/missing.md" 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -q "cannot open .*missing.md: No such file or directory" <<<"$out" || { echo "FAIL: missing file: rc $rc: $out"; fail=1; }
+printf '\xff\xfe\x00## x\n' >"$tmp/binary.md"
+out=$("$bin" lesson check "$tmp/binary.md" 2>&1)
+rc=$?
+[ $rc -le 1 ] && grep -q "invalid UTF-8" <<<"$out" || { echo "FAIL: binary lesson: rc $rc: $out"; fail=1; }
+"$bin" lesson check >/dev/null 2>&1
+[ $? -eq 2 ] || { echo "FAIL: lesson check without a file must be a usage error (2)"; fail=1; }
+
+[ $fail -eq 0 ] && echo "test_lessons: $n lessons pass lesson check; translations match; bad lessons reported"
+exit $fail
