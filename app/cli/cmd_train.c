@@ -409,6 +409,8 @@ int cmd_train(int argc, char **argv) {
     if (!tcfg) tcfg = train_config_json(&o); /* resume: the settings in force now */
 
     double t0 = now(), t_log = t0, loss_acc = 0.0;
+    double ckpt_loss_acc = 0.0; /* since the last checkpoint: the stored train_loss, the same whether or not the run was resumed */
+    long ckpt_n = 0;
     long tok_acc = 0, tok_total = 0, n_acc = 0, start_step = tr->step;
     TrainEval ev = {0};
     int have_ev = 0;
@@ -421,6 +423,8 @@ int cmd_train(int argc, char **argv) {
         }
         loss_acc += loss;
         n_acc++;
+        ckpt_loss_acc += loss;
+        ckpt_n++;
         tok_acc += tr->last_tokens;
         tok_total += tr->last_tokens;
         int dev_now = ddev.n > 0 && (tr->step % o.dev_every == 0 || tr->step == o.steps);
@@ -443,7 +447,9 @@ int cmd_train(int argc, char **argv) {
         }
         if (dev_now || tr->step == o.steps) {
             char sloss[32], sexact[32], stok[32];
-            snprintf(sloss, sizeof sloss, "%.6f", last_loss);
+            snprintf(sloss, sizeof sloss, "%.6f", ckpt_loss_acc / (double)ckpt_n); /* a step was just taken: ckpt_n >= 1 */
+            ckpt_loss_acc = 0;
+            ckpt_n = 0;
             snprintf(sexact, sizeof sexact, "%.4f", have_ev ? ev.exact : 0.0);
             snprintf(stok, sizeof stok, "%.4f", have_ev ? ev.token_acc : 0.0);
             const char *keys[] = {"train_loss", "dev_exact_match", "dev_token_accuracy", "train_config"};
