@@ -40,6 +40,13 @@ grep -q "unknown word" "$tmp/err"; check "unknown word reported on stderr" $?
 "$bin" trace --model "$model" --out "$tmp/a.jsonl" "$input" 2>/dev/null
 "$bin" trace --model "$model" "$input" >"$tmp/b.jsonl" 2>/dev/null
 cmp -s "$tmp/a.jsonl" "$tmp/b.jsonl"; check "trace is byte-identical across runs" $?
+for opts in "--beam 4 --nbest 2" "--sample --temperature 1.5 --top-k 5 --seed 11"; do
+  # shellcheck disable=SC2086
+  "$bin" trace --model "$model" $opts --out "$tmp/c.jsonl" "$input" 2>/dev/null
+  # shellcheck disable=SC2086
+  "$bin" trace --model "$model" $opts --out "$tmp/d.jsonl" "$input" 2>/dev/null
+  cmp -s "$tmp/c.jsonl" "$tmp/d.jsonl"; check "trace $opts is byte-identical across runs" $?
+done
 head -1 "$tmp/a.jsonl" | grep -q '"type":"run"'; check "trace starts with run" $?
 tail -1 "$tmp/a.jsonl" | grep -q '"type":"run_end"'; check "trace ends with run_end" $?
 [ "$(grep -c '"type":"attn"' "$tmp/a.jsonl")" -ge 1 ]; check "trace has attention events" $?
