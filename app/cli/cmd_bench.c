@@ -54,6 +54,14 @@ static double now_us(void) {
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* CPU time of this thread: what a call costs when other processes take turns on the CPU
+ * (a loaded machine inflates wall time, not this). */
+static double cpu_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -143,17 +151,20 @@ typedef struct BenchResult {
     char name[64];
     int H;
     int unit;       /* UNIT_US: time per call (µs); UNIT_TOKS: target tokens/s; UNIT_MS: ms */
-    Timing t;       /* in the unit's time (µs, or ms); for UNIT_TOKS the step time in µs */
+    Timing t;       /* wall time in the unit's time (µs, or ms); for UNIT_TOKS the step time in µs */
+    double cpu;     /* median CPU time of the thread (µs), single-threaded rows; 0: not measured */
     double per;     /* UNIT_TOKS: tokens per step */
     double limit;   /* µs the same linear layers alone take (0: none) */
+    double limit_cpu; /* the same in CPU time */
     double flops;   /* per call, 0 when not counted */
     double bytes;   /* weight bytes per call */
     double torch;   /* PyTorch median in the same unit as t (0: not run) */
-    double torch_p10, torch_p90;
+    double torch_p10, torch_p90, torch_cpu;
     long rss_kb;    /* peak RSS (start-up rows) */
 } BenchResult;
 
 #define MAX_RESULTS 64
+#define MAX_REPEATS 1001
 
 typedef struct Bench {
     Seq2Seq *m;
@@ -164,7 +175,7 @@ typedef struct Bench {
     int *count;
 } Bench;
 
-static BenchResult *add_result(Bench *b, const char *name, int unit, double *samples, int n) {
+static BenchResult *add_result(Bench *b, const char *name, int unit, double *samples, double *cpu, int n) {
     if (*b->count >= MAX_RESULTS) return NULL;
     BenchResult *x = &b->results[(*b->count)++];
     memset(x, 0, sizeof *x);
@@ -172,6 +183,7 @@ static BenchResult *add_result(Bench *b, const char *name, int unit, double *sam
     x->H = b->H;
     x->unit = unit;
     x->t = summarize(samples, n);
+    if (cpu) x->cpu = summarize(cpu, n).median;
     return x;
 }
 
@@ -183,7 +195,7 @@ typedef struct Lin { int rows, N, M, times; } Lin; /* Y(rows,M) = X(rows,N) W(M,
 
 /* Median µs of running every layer of lins (its own weights, contiguous like the model's
  * block) back to back. *bytes receives the weight bytes, *flops the FLOPs. */
-static double time_linears(const Lin *lins, int n, int repeats, double *bytes, double *flops) {
+static double time_linears(const Lin *lins, int n, int repeats, double *bytes, double *flops, double *cpu_med) {
     size_t wsz = 0, xmax = 0, ymax = 0;
     for (int i = 0; i < n; i++) {
         wsz += (size_t)lins[i].M * lins[i].N;
@@ -201,10 +213,10 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
         *bytes += (double)lins[i].M * lins[i].N * 4.0 * lins[i].times;
         *flops += 2.0 * lins[i].rows * lins[i].M * lins[i].N * lins[i].times;
     }
-    double *s = malloc((size_t)repeats * sizeof *s);
+    double *s = malloc((size_t)repeats * sizeof *s), *c = malloc((size_t)repeats * sizeof *c);
     int inner = 50;
     for (int k = -1; k < repeats; k++) {
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int it = 0; it < inner; it++) {
             const float *w = W;
             for (int i = 0; i < n; i++) {
@@ -212,10 +224,11 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
                 w += (size_t)lins[i].M * lins[i].N;
             }
         }
-        if (k >= 0) s[k] = (now_us() - t0) / inner;
+        if (k >= 0) { s[k] = (now_us() - t0) / inner; c[k] = (cpu_us() - c0) / inner; }
     }
     double med = summarize(s, repeats).median;
-    free(s); free(W); free(X); free(Y); free(bias);
+    if (cpu_med) *cpu_med = summarize(c, repeats).median;
+    free(s); free(c); free(W); free(X); free(Y); free(bias);
     return med;
 }
 
@@ -223,8 +236,9 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
 static double sgemm_rate(int B, int N, int M, int repeats) {
     Lin l = {B, N, M, 1};
     double bytes, flops;
-    double us = time_linears(&l, 1, repeats, &bytes, &flops);
-    return us > 0 ? flops / us / 1e3 : 0;
+    double cpu = 0;
+    time_linears(&l, 1, repeats, &bytes, &flops, &cpu);
+    return cpu > 0 ? flops / cpu / 1e3 : 0;
 }
 
 /* ======================================================================== */
@@ -232,17 +246,17 @@ static double sgemm_rate(int B, int N, int M, int repeats) {
 /* ======================================================================== */
 
 static int bench_encoder(Bench *b, Seq2SeqRun *r, Status *st) {
-    double *samples = malloc((size_t)b->repeats * sizeof *samples);
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
     for (int k = -1; k < b->repeats; k++) {
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int i = 0; i < b->inner; i++) if (seq2seq_encode(b->m, r, b->src, b->S, NULL, st)) { free(samples); return -1; }
-        if (k >= 0) samples[k] = (now_us() - t0) / b->inner;
+        if (k >= 0) { samples[k] = (now_us() - t0) / b->inner; cpu[k] = (cpu_us() - c0) / b->inner; }
     }
-    BenchResult *x = add_result(b, "encoder pass (S tokens)", UNIT_US, samples, b->repeats);
+    BenchResult *x = add_result(b, "encoder pass (S tokens)", UNIT_US, samples, cpu, b->repeats);
     int H = b->H;
     /* input projection over all S positions, S recurrent sgemvs, the keys projection Ua */
     Lin l[3] = {{b->S, H, 3 * H, 1}, {1, H, 3 * H, b->S}, {b->S, H, H, 1}};
-    if (x) x->limit = time_linears(l, 3, b->repeats, &x->bytes, &x->flops);
+    if (x) x->limit = time_linears(l, 3, b->repeats, &x->bytes, &x->flops, &x->limit_cpu);
     free(samples);
     return 0;
 }
@@ -254,21 +268,21 @@ static int bench_step(Bench *b, Seq2SeqRun *r, int rows, const char *name, Statu
     float *state = calloc((size_t)rows * SS, sizeof(float)), *next = calloc((size_t)rows * SS, sizeof(float));
     float *lp = calloc((size_t)rows * V, sizeof(float));
     int tokens[DECODE_MAX_BEAM];
-    double *samples = malloc((size_t)b->repeats * sizeof *samples);
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
     int rc = 0;
     if (!state || !next || !lp || !samples || seq2seq_encode(m, r, b->src, b->S, NULL, st)) rc = -1;
     for (int i = 0; !rc && i < rows; i++) { seq2seq_initial_state(m, r, state + (size_t)i * SS); tokens[i] = 2 + i; }
     for (int k = -1; !rc && k < b->repeats; k++) {
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int i = 0; i < b->inner && !rc; i++)
             if (seq2seq_decode_step(m, r, next, lp, state, tokens, NULL, NULL, rows, 1, NULL, st)) rc = -1;
-        if (k >= 0) samples[k] = (now_us() - t0) / b->inner;
+        if (k >= 0) { samples[k] = (now_us() - t0) / b->inner; cpu[k] = (cpu_us() - c0) / b->inner; }
     }
     if (!rc) {
-        BenchResult *x = add_result(b, name, UNIT_US, samples, b->repeats);
+        BenchResult *x = add_result(b, name, UNIT_US, samples, cpu, b->repeats);
         /* query Wa, GRU input (emb; context), GRU hidden, output layer */
         Lin l[4] = {{rows, H, H, 1}, {rows, 2 * H, 3 * H, 1}, {rows, H, 3 * H, 1}, {rows, H, V, 1}};
-        if (x) x->limit = time_linears(l, 4, b->repeats, &x->bytes, &x->flops);
+        if (x) x->limit = time_linears(l, 4, b->repeats, &x->bytes, &x->flops, &x->limit_cpu);
     }
     free(samples); free(state); free(next); free(lp);
     return rc;
@@ -280,21 +294,21 @@ static int bench_decode(Bench *b, int beam, int with_trace, const char *name, St
     o.max_len = 30;
     o.min_len = 29; /* a random model would stop anywhere: force the full 30-step decode */
     if (beam > 1) { o.strategy = DECODE_BEAM; o.beam_size = beam; o.nbest = 1; }
-    double *samples = malloc((size_t)b->repeats * sizeof *samples);
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
     Trace *t = with_trace ? trace_new() : NULL;
     EventSink sink = t ? trace_sink(t) : (EventSink){0};
     int inner = b->inner / 20 > 0 ? b->inner / 20 : 1;
     for (int k = -1; k < b->repeats; k++) {
-        double t0 = now_us();
+        double t0 = now_us(), c0 = cpu_us();
         for (int i = 0; i < inner; i++) {
             if (t) trace_clear(t);
             DecodeResult res;
             if (decode_run(b->m, b->src, b->S, &o, t ? &sink : NULL, &res, st)) { free(samples); trace_free(t); return -1; }
             decode_result_free(&res);
         }
-        if (k >= 0) samples[k] = (now_us() - t0) / inner;
+        if (k >= 0) { samples[k] = (now_us() - t0) / inner; cpu[k] = (cpu_us() - c0) / inner; }
     }
-    add_result(b, name, UNIT_US, samples, b->repeats);
+    add_result(b, name, UNIT_US, samples, cpu, b->repeats);
     free(samples);
     trace_free(t);
     return 0;
@@ -352,7 +366,7 @@ static int bench_train(Bench *b, int threads, int repeats, int steps, Status *st
     }
     char name[64];
     snprintf(name, sizeof name, "train step, batch 64, %d thread%s", threads, threads == 1 ? "" : "s");
-    BenchResult *x = add_result(b, name, UNIT_TOKS, samples, repeats);
+    BenchResult *x = add_result(b, name, UNIT_TOKS, samples, NULL, repeats);
     if (x) {
         x->per = tokens;
         /* matrix FLOPs per step: forward (encoder W_ih, W_hh, Ua per source token; decoder
@@ -438,10 +452,10 @@ static int run_pytorch(const char *script, const char *model, int S, int repeats
     char line[512];
     while (fgets(line, sizeof line, tmp)) {
         char name[128];
-        double a, b, c;
-        if (sscanf(line, "%127[^\t]\t%lf\t%lf\t%lf", name, &a, &b, &c) != 4) continue;
+        double a, b, c, d = 0;
+        if (sscanf(line, "%127[^\t]\t%lf\t%lf\t%lf\t%lf", name, &a, &b, &c, &d) < 4) continue;
         BenchResult *x = find(res, nres, H, name);
-        if (x) { x->torch = a; x->torch_p10 = b; x->torch_p90 = c; }
+        if (x) { x->torch = a; x->torch_p10 = b; x->torch_p90 = c; x->torch_cpu = d; }
     }
     fclose(tmp);
     return rc == 0 ? 0 : -1;
@@ -457,7 +471,7 @@ static void bench_startup(Bench *b, const char *name, char *const argv[], const 
         if (run_child(argv, env, n_env, NULL, &ms, &rss) != 0) { free(s); fprintf(stderr, "warning: start-up run '%.100s' failed\n", argv[0]); return; }
         s[k] = ms;
     }
-    BenchResult *x = add_result(b, name, UNIT_MS, s, repeats);
+    BenchResult *x = add_result(b, name, UNIT_MS, s, NULL, repeats);
     if (x) x->rss_kb = rss;
     free(s);
 }
@@ -506,11 +520,13 @@ static int bench_scaling(Seq2Seq *m, int V, int repeats, const char *csv, Status
 
 static double tok_s(double per, double step_us) { return step_us > 0 ? per / step_us * 1e6 : 0; }
 
+/* Per-call rows: wall and CPU time, PyTorch's, both ratios, and C against the limit. */
 static void print_table(BenchResult *r, int n) {
-    printf("%-38s %4s %12s %10s %10s %12s %8s %9s\n", "measurement", "H", "C median", "p10", "p90", "PyTorch", "ratio", "x limit");
+    printf("%-36s %4s %11s %9s %9s %10s %11s %10s %7s %7s %7s\n", "measurement", "H", "C wall", "p10", "p90", "C CPU",
+           "PyTorch", "PyT CPU", "ratio", "CPU rt", "x limit");
     for (int i = 0; i < n; i++) {
         BenchResult *x = &r[i];
-        char c[32], p10[32], p90[32], tc[32] = "", ratio[32] = "", lim[32] = "";
+        char c[32], p10[32], p90[32], cc[32] = "", tc[32] = "", tcc[32] = "", ratio[32] = "", rcpu[32] = "", lim[32] = "";
         if (x->unit == UNIT_TOKS) {
             snprintf(c, sizeof c, "%.0f tok/s", tok_s(x->per, x->t.median));
             snprintf(p10, sizeof p10, "%.0f", tok_s(x->per, x->t.p90));
@@ -524,61 +540,70 @@ static void print_table(BenchResult *r, int n) {
             snprintf(c, sizeof c, "%.2f%s", x->t.median, u);
             snprintf(p10, sizeof p10, "%.2f", x->t.p10);
             snprintf(p90, sizeof p90, "%.2f", x->t.p90);
+            if (x->cpu > 0) snprintf(cc, sizeof cc, "%.2f", x->cpu);
             if (x->torch > 0) {
                 snprintf(tc, sizeof tc, "%.2f%s", x->torch, u);
                 snprintf(ratio, sizeof ratio, "%.1fx", x->torch / x->t.median);
             }
+            if (x->torch_cpu > 0) snprintf(tcc, sizeof tcc, "%.2f", x->torch_cpu);
+            if (x->torch_cpu > 0 && x->cpu > 0) snprintf(rcpu, sizeof rcpu, "%.1fx", x->torch_cpu / x->cpu);
         }
-        if (x->limit > 0) snprintf(lim, sizeof lim, "%.2fx", x->t.median / x->limit);
-        printf("%-38.38s %4d %12s %10s %10s %12s %8s %9s\n", x->name, x->H, c, p10, p90, tc, ratio, lim);
+        if (x->limit_cpu > 0 && x->cpu > 0) snprintf(lim, sizeof lim, "%.2fx", x->cpu / x->limit_cpu);
+        printf("%-36.36s %4d %11s %9s %9s %10s %11s %10s %7s %7s %7s\n", x->name, x->H, c, p10, p90, cc, tc, tcc, ratio, rcpu, lim);
     }
 }
 
 static void print_roofline(BenchResult *r, int n, const double *gemm, const int *gemm_H, int n_gemm) {
-    printf("\nroofline (limit = the same linear layers alone, timed here with OpenBLAS, 1 thread):\n");
+    printf("\nroofline (limit = the same linear layers alone, same shapes and rows, timed here with OpenBLAS, 1 thread; CPU time):\n");
     for (int i = 0; i < n; i++) {
         BenchResult *x = &r[i];
-        if (x->limit > 0)
-            printf("  %-30.30s H=%-4d %7.1f KB weights, %7.2f MFLOP: %6.2f µs measured, limit %6.2f µs (%.1f GB/s, %.1f GFLOP/s) -> %.2fx the limit\n",
-                   x->name, x->H, x->bytes / 1024, x->flops / 1e6, x->t.median, x->limit, x->bytes / x->limit / 1e3,
-                   x->flops / x->limit / 1e3, x->t.median / x->limit);
+        if (x->limit_cpu > 0 && x->cpu > 0)
+            printf("  %-30.30s H=%-4d %7.1f KB weights, %6.2f MFLOP: %7.2f µs, limit %7.2f µs (%5.1f GB/s, %5.1f GFLOP/s) -> %.2fx the limit\n",
+                   x->name, x->H, x->bytes / 1024, x->flops / 1e6, x->cpu, x->limit_cpu, x->bytes / x->limit_cpu / 1e3,
+                   x->flops / x->limit_cpu / 1e3, x->cpu / x->limit_cpu);
         if (x->unit == UNIT_TOKS && x->flops > 0) {
             double rate = 0;
             for (int k = 0; k < n_gemm; k++) if (gemm_H[k] == x->H) rate = gemm[k];
             double got = x->flops / x->t.median / 1e3;
-            printf("  %-30.30s H=%-4d %7.2f GFLOP of matrix work per step: %.1f GFLOP/s overall = %.0f%% of sgemm (%.1f GFLOP/s on 768x%dx%d)\n",
+            printf("  %-30.30s H=%-4d %7.2f GFLOP of matrix work per step: %.1f GFLOP/s over the whole step = %.0f%% of one core's sgemm (%.1f GFLOP/s on 768x%dx%d)\n",
                    x->name, x->H, x->flops / 1e9, got, rate > 0 ? 100 * got / rate : 0, rate, x->H, 3 * x->H);
         }
     }
 }
 
-typedef struct Target { const char *what; double value; const char *op; double goal; const char *unit; } Target;
+typedef struct Target { const char *what; double value, wall; const char *op; double goal; const char *unit; } Target;
 
 static void print_markdown(BenchResult *r, int n) {
-    printf("\n| measurement | H | C median (p10–p90) | PyTorch median (p10–p90) | PyTorch / C | C / limit |\n|---|---|---|---|---|---|\n");
+    printf("\n| measurement | H | C wall median (p10–p90) | C CPU | PyTorch wall median (p10–p90) | PyTorch CPU | PyTorch / C (wall) | PyTorch / C (CPU) | C / limit (CPU) |\n"
+           "|---|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < n; i++) {
         BenchResult *x = &r[i];
-        char c[64], t[64] = "—", ratio[32] = "—", lim[32] = "—";
+        char c[80], cc[32] = "—", t[64] = "—", tcc[32] = "—", ratio[32] = "—", rcpu[32] = "—", lim[32] = "—";
         if (x->unit == UNIT_TOKS) {
             snprintf(c, sizeof c, "%.0f tok/s (%.0f–%.0f)", tok_s(x->per, x->t.median), tok_s(x->per, x->t.p90), tok_s(x->per, x->t.p10));
             if (x->torch > 0) {
                 snprintf(t, sizeof t, "%.0f tok/s (%.0f–%.0f)", tok_s(x->per, x->torch), tok_s(x->per, x->torch_p90), tok_s(x->per, x->torch_p10));
-                snprintf(ratio, sizeof ratio, "%.2f× (C faster)", x->torch / x->t.median);
+                snprintf(ratio, sizeof ratio, "%.2f×", x->torch / x->t.median);
             }
         } else {
             const char *u = x->unit == UNIT_MS ? "ms" : "µs";
             snprintf(c, sizeof c, "%.1f %s (%.1f–%.1f)", x->t.median, u, x->t.p10, x->t.p90);
             if (x->rss_kb) snprintf(c + strlen(c), sizeof c - strlen(c), ", peak RSS %.1f MB", x->rss_kb / 1024.0);
+            if (x->cpu > 0) snprintf(cc, sizeof cc, "%.1f %s", x->cpu, u);
             if (x->torch > 0) {
                 snprintf(t, sizeof t, "%.1f %s (%.1f–%.1f)", x->torch, u, x->torch_p10, x->torch_p90);
                 snprintf(ratio, sizeof ratio, "%.1f×", x->torch / x->t.median);
             }
+            if (x->torch_cpu > 0) snprintf(tcc, sizeof tcc, "%.1f %s", x->torch_cpu, u);
+            if (x->torch_cpu > 0 && x->cpu > 0) snprintf(rcpu, sizeof rcpu, "%.1f×", x->torch_cpu / x->cpu);
         }
-        if (x->limit > 0) snprintf(lim, sizeof lim, "%.2f×", x->t.median / x->limit);
-        printf("| %s | %d | %s | %s | %s | %s |\n", x->name, x->H, c, t, ratio, lim);
+        if (x->limit_cpu > 0 && x->cpu > 0) snprintf(lim, sizeof lim, "%.2f×", x->cpu / x->limit_cpu);
+        printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", x->name, x->H, c, cc, t, tcc, ratio, rcpu, lim);
     }
 }
 
+/* Targets of issues 2, 3, 4, 9 for hidden H0. Per-call targets are judged on CPU time
+ * (robust on a loaded machine), with the wall-time value beside. */
 static void print_targets(BenchResult *r, int n, int H0, int markdown) {
     Target tg[12];
     int nt = 0;
@@ -586,26 +611,30 @@ static void print_targets(BenchResult *r, int n, int H0, int markdown) {
     BenchResult *off = find(r, n, H0, "beam-5 decode, 30 steps, no trace"), *on = find(r, n, H0, "beam-5 decode, 30 steps, trace on");
     BenchResult *t1 = find(r, n, H0, "train step, batch 64, 1 thread"), *t2 = find(r, n, H0, "train step, batch 64, 2 threads");
     BenchResult *su = find(r, n, H0, "start-up: attnstep trace, beam 5");
-    if (g) tg[nt++] = (Target){"greedy step (µs, issue 2)", g->t.median, "<", 14, "µs"};
-    if (g && g->torch > 0) tg[nt++] = (Target){"greedy step speed-up over PyTorch", g->torch / g->t.median, ">=", 6, "×"};
-    if (g && g->limit > 0) tg[nt++] = (Target){"greedy step / weight-streaming limit", g->t.median / g->limit, "<=", 1.5, "×"};
-    if (b5 && b5->torch > 0) tg[nt++] = (Target){"beam-5 step speed-up over PyTorch", b5->torch / b5->t.median, ">=", 8, "×"};
-    if (off && on) tg[nt++] = (Target){"event recording overhead (beam-5 decode)", 100 * (on->t.median - off->t.median) / off->t.median, "<=", 50, "%"};
+    if (g) tg[nt++] = (Target){"greedy step (µs, issue 2)", g->cpu, g->t.median, "<", 14, "µs"};
+    if (g && g->torch > 0 && g->torch_cpu > 0)
+        tg[nt++] = (Target){"greedy step speed-up over PyTorch", g->torch_cpu / g->cpu, g->torch / g->t.median, ">=", 6, "×"};
+    if (g && g->limit_cpu > 0) tg[nt++] = (Target){"greedy step / weight-streaming limit", g->cpu / g->limit_cpu, g->t.median / g->limit, "<=", 1.5, "×"};
+    if (b5 && b5->torch > 0 && b5->torch_cpu > 0)
+        tg[nt++] = (Target){"beam-5 step speed-up over PyTorch", b5->torch_cpu / b5->cpu, b5->torch / b5->t.median, ">=", 8, "×"};
+    if (off && on)
+        tg[nt++] = (Target){"event recording overhead (beam-5 decode)", 100 * (on->cpu - off->cpu) / off->cpu,
+                            100 * (on->t.median - off->t.median) / off->t.median, "<=", 50, "%"};
     if (t1) {
         double c_best = t1->t.median, p_best = t1->torch;
         if (t2 && t2->t.median < c_best) c_best = t2->t.median;
         if (t2 && t2->torch > 0 && (p_best <= 0 || t2->torch < p_best)) p_best = t2->torch;
-        if (p_best > 0) tg[nt++] = (Target){"training, best threads vs PyTorch best", p_best / c_best, ">=", 2, "×"};
+        if (p_best > 0) tg[nt++] = (Target){"training, best threads vs PyTorch best (wall)", p_best / c_best, p_best / c_best, ">=", 2, "×"};
     }
-    if (su) tg[nt++] = (Target){"start-up to first trace", su->t.median, "<=", 300, "ms"};
+    if (su) tg[nt++] = (Target){"start-up to first trace (wall)", su->t.median, su->t.median, "<=", 300, "ms"};
     if (!nt) return;
-    if (markdown) printf("\n| target (H=%d) | measured | goal | met |\n|---|---|---|---|\n", H0);
-    else printf("\ntargets (H=%d):\n", H0);
+    if (markdown) printf("\n| target (H=%d) | measured (CPU time) | wall time | goal | met |\n|---|---|---|---|---|\n", H0);
+    else printf("\ntargets (H=%d; per-call rows judged on CPU time, wall time in brackets):\n", H0);
     for (int i = 0; i < nt; i++) {
         Target *x = &tg[i];
         int met = !strcmp(x->op, "<") ? x->value < x->goal : !strcmp(x->op, "<=") ? x->value <= x->goal : x->value >= x->goal;
-        if (markdown) printf("| %s | %.2f %s | %s %.4g %s | %s |\n", x->what, x->value, x->unit, x->op, x->goal, x->unit, met ? "yes" : "**no**");
-        else printf("  %-44s %8.2f %-3s goal %s %g %-3s %s\n", x->what, x->value, x->unit, x->op, x->goal, x->unit, met ? "met" : "MISSED");
+        if (markdown) printf("| %s | %.2f %s | %.2f %s | %s %.4g %s | %s |\n", x->what, x->value, x->unit, x->wall, x->unit, x->op, x->goal, x->unit, met ? "yes" : "**no**");
+        else printf("  %-46s %8.2f %-3s (%8.2f) goal %s %g %-3s %s\n", x->what, x->value, x->unit, x->wall, x->op, x->goal, x->unit, met ? "met" : "MISSED");
     }
 }
 
@@ -632,6 +661,7 @@ static void usage(FILE *out) {
             "  --scaling FILE   also time 30-step decodes over source lengths 4..64 and beams 1..20\n"
             "                   (first hidden size) into a CSV (tests/bench/plot_scaling.py plots it)\n"
             "  --markdown       also print the tables as Markdown\n"
+            "  --save-model F   write the reference model (first hidden size) to F and exit (for profiling)\n"
             "training with 2 threads needs 2 CPUs: do not pin that run to one CPU.\n");
 }
 
@@ -664,7 +694,7 @@ int cmd_bench(int argc, char **argv) {
     int Hs[8] = {128, 256}, nH = 2, V = 500, S = 12, repeats = 31, inner = 200, pytorch = 0, markdown = 0;
     int train_repeats = 11, train_steps = 3, threads[4] = {1, 2}, n_threads = 2;
     int do_infer = 1, do_train = 1, do_startup = 1;
-    const char *script = "tests/bench/bench_pytorch.py", *scaling = NULL;
+    const char *script = "tests/bench/bench_pytorch.py", *scaling = NULL, *save_model = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
@@ -677,6 +707,7 @@ int cmd_bench(int argc, char **argv) {
         i++;
         if (!strcmp(a, "--script")) { script = v; continue; }
         if (!strcmp(a, "--scaling")) { scaling = v; continue; }
+        if (!strcmp(a, "--save-model")) { save_model = v; continue; }
         if (!strcmp(a, "--hidden")) {
             if ((nH = parse_list(v, Hs, 8, 2, 4096)) < 1) { fprintf(stderr, "bench: --hidden wants sizes 2..4096, comma-separated\n"); return 2; }
             continue;
@@ -690,7 +721,7 @@ int cmd_bench(int argc, char **argv) {
         if (*end || x < 1 || x > 100000) { fprintf(stderr, "bench: %s: '%.100s' is not a whole number in 1..100000\n", a, v); return 2; }
         if (!strcmp(a, "--vocab")) V = (int)x;
         else if (!strcmp(a, "--src-len")) S = (int)x;
-        else if (!strcmp(a, "--repeats")) repeats = (int)x;
+        else if (!strcmp(a, "--repeats")) repeats = (int)(x < MAX_REPEATS ? x : MAX_REPEATS);
         else if (!strcmp(a, "--inner")) inner = (int)x;
         else if (!strcmp(a, "--train-repeats")) train_repeats = (int)x;
         else if (!strcmp(a, "--train-steps")) train_steps = (int)x;
@@ -699,6 +730,12 @@ int cmd_bench(int argc, char **argv) {
     if (V < 4 || S < 2 || S > 200) { fprintf(stderr, "bench: need --vocab >= 4, --src-len 2..200\n"); return 2; }
     if (pytorch && access(script, R_OK)) { fprintf(stderr, "bench: cannot read the PyTorch script %.200s (--script PATH)\n", script); return 2; }
     tensor_set_threads(1);
+    if (save_model) {
+        Status st = {0};
+        if (write_reference_model(save_model, Hs[0], V, &st)) { fprintf(stderr, "bench: %s\n", st.message); return 1; }
+        printf("wrote the reference model (hidden %d, vocabulary %d) to %.200s\n", Hs[0], V, save_model);
+        return 0;
+    }
 
     BenchResult results[MAX_RESULTS];
     int count = 0, rc = 0;

@@ -35,6 +35,8 @@ static inline float hsum8(__m256 v) {
 #define VEC_LOAD(p) _mm512_loadu_ps(p)
 #define VEC_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define VEC_HSUM(v) _mm512_reduce_add_ps(v)
+#define VEC_TO256(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+#define LINEAR_R4_MAX_B 5 /* 4·B accumulators + 4 weight vectors + x fit the 32 registers */
 #else
 #define VEC __m256
 #define VEC_LANES 8
@@ -42,7 +44,66 @@ static inline float hsum8(__m256 v) {
 #define VEC_LOAD(p) _mm256_loadu_ps(p)
 #define VEC_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define VEC_HSUM(v) hsum8(v)
+#define VEC_TO256(v) (v)
+#define LINEAR_R4_MAX_B 2 /* 16 registers */
 #endif
+
+/* The four sums of a, b, c, d (8 lanes each) as one 4-lane vector (a, b, c, d). */
+static inline __m128 hsum8x4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* As LINEAR_SMALL_BATCH below, four rows of W at a time: each x load feeds 4 FMAs and the
+ * four sums of a row of X are reduced together (one horizontal tree instead of four), which
+ * matters when N is only a few vectors long. For B up to LINEAR_R4_MAX_B (registers). */
+#define LINEAR_SMALL_BATCH_R4(BB)                                                               \
+    static void linear_small_##BB(float *Y, const float *X, const float *W, int N, int M) {     \
+        int NV = N - N % VEC_LANES, i = 0;                                                      \
+        for (; i + 4 <= M; i += 4) {                                                            \
+            const float *w0 = W + (size_t)i * N, *w1 = w0 + N, *w2 = w1 + N, *w3 = w2 + N;      \
+            VEC a0[BB], a1[BB], a2[BB], a3[BB];                                                 \
+            for (int b = 0; b < BB; b++) a0[b] = a1[b] = a2[b] = a3[b] = VEC_ZERO();            \
+            for (int k = 0; k < NV; k += VEC_LANES) {                                           \
+                VEC v0 = VEC_LOAD(w0 + k), v1 = VEC_LOAD(w1 + k);                               \
+                VEC v2 = VEC_LOAD(w2 + k), v3 = VEC_LOAD(w3 + k);                               \
+                for (int b = 0; b < BB; b++) {                                                  \
+                    VEC x = VEC_LOAD(X + (size_t)b * N + k);                                    \
+                    a0[b] = VEC_FMA(v0, x, a0[b]);                                              \
+                    a1[b] = VEC_FMA(v1, x, a1[b]);                                              \
+                    a2[b] = VEC_FMA(v2, x, a2[b]);                                              \
+                    a3[b] = VEC_FMA(v3, x, a3[b]);                                              \
+                }                                                                               \
+            }                                                                                   \
+            for (int b = 0; b < BB; b++) {                                                      \
+                const float *x = X + (size_t)b * N;                                             \
+                float s[4];                                                                     \
+                _mm_storeu_ps(s, hsum8x4(VEC_TO256(a0[b]), VEC_TO256(a1[b]), VEC_TO256(a2[b]),  \
+                                         VEC_TO256(a3[b])));                                    \
+                for (int k = NV; k < N; k++) {                                                  \
+                    s[0] += w0[k] * x[k]; s[1] += w1[k] * x[k];                                 \
+                    s[2] += w2[k] * x[k]; s[3] += w3[k] * x[k];                                 \
+                }                                                                               \
+                float *y = Y + (size_t)b * M + i;                                               \
+                y[0] += s[0]; y[1] += s[1]; y[2] += s[2]; y[3] += s[3];                         \
+            }                                                                                   \
+        }                                                                                       \
+        for (; i < M; i++) {                                                                    \
+            const float *w0 = W + (size_t)i * N;                                                \
+            VEC a0[BB];                                                                         \
+            for (int b = 0; b < BB; b++) a0[b] = VEC_ZERO();                                    \
+            for (int k = 0; k < NV; k += VEC_LANES) {                                           \
+                VEC v0 = VEC_LOAD(w0 + k);                                                      \
+                for (int b = 0; b < BB; b++) a0[b] = VEC_FMA(v0, VEC_LOAD(X + (size_t)b * N + k), a0[b]); \
+            }                                                                                   \
+            for (int b = 0; b < BB; b++) {                                                      \
+                const float *x = X + (size_t)b * N;                                             \
+                float s0 = VEC_HSUM(a0[b]);                                                     \
+                for (int k = NV; k < N; k++) s0 += w0[k] * x[k];                                \
+                Y[(size_t)b * M + i] += s0;                                                     \
+            }                                                                                   \
+        }                                                                                       \
+    }
 #define LINEAR_SMALL_BATCH(BB)                                                                  \
     static void linear_small_##BB(float *Y, const float *X, const float *W, int N, int M) {     \
         int NV = N - N % VEC_LANES;                                                             \
@@ -68,10 +129,16 @@ static inline float hsum8(__m256 v) {
             }                                                                                   \
         }                                                                                       \
     }
-LINEAR_SMALL_BATCH(2)
+LINEAR_SMALL_BATCH_R4(2)
+#if LINEAR_R4_MAX_B >= 5
+LINEAR_SMALL_BATCH_R4(3)
+LINEAR_SMALL_BATCH_R4(4)
+LINEAR_SMALL_BATCH_R4(5)
+#else
 LINEAR_SMALL_BATCH(3)
 LINEAR_SMALL_BATCH(4)
 LINEAR_SMALL_BATCH(5)
+#endif
 LINEAR_SMALL_BATCH(6)
 LINEAR_SMALL_BATCH(7)
 LINEAR_SMALL_BATCH(8)
@@ -156,9 +223,29 @@ void tensor_matmul_naive(float *Y, const float *X, const float *W, int B, int N,
 /* Elementwise and reductions                                                */
 /* ------------------------------------------------------------------------ */
 
-void tensor_softmax(float *y, const float *x, int n) {
+/* The largest of x (NaNs ignored, as the scalar `x[i] > mx` loop does; -inf when n is 0). */
+static float max_array(const float *x, int n) {
+    int i = 0;
     float mx = -INFINITY;
-    for (int i = 0; i < n; i++) if (x[i] > mx) mx = x[i];
+#ifdef FASTMATH_AVX2
+    if (n >= 16) {
+        __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0;
+        /* max_ps(v, m) returns m when v is NaN: NaNs never enter m */
+        for (; i + 16 <= n; i += 16) {
+            m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+            m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+        }
+        float lanes[8];
+        _mm256_storeu_ps(lanes, _mm256_max_ps(m0, m1));
+        for (int k = 0; k < 8; k++) if (lanes[k] > mx) mx = lanes[k];
+    }
+#endif
+    for (; i < n; i++) if (x[i] > mx) mx = x[i];
+    return mx;
+}
+
+void tensor_softmax(float *y, const float *x, int n) {
+    float mx = max_array(x, n);
     if (mx == -INFINITY) {
         for (int i = 0; i < n; i++) y[i] = 0.0f;
         return;
@@ -169,13 +256,17 @@ void tensor_softmax(float *y, const float *x, int n) {
 }
 
 void tensor_log_softmax(float *y, const float *x, int n) {
-    float mx = -INFINITY;
-    for (int i = 0; i < n; i++) if (x[i] > mx) mx = x[i];
+    float mx = max_array(x, n);
     double sum = 0.0;
     float chunk[256];
     for (int i = 0; i < n; i += 256) sum += fm_exp_shift_array(chunk, x + i, mx, n - i < 256 ? n - i : 256);
     float lse = mx + (float)log(sum);
-    for (int i = 0; i < n; i++) y[i] = x[i] - lse;
+    int i = 0;
+#ifdef FASTMATH_AVX2
+    const __m256 l = _mm256_set1_ps(lse);
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_loadu_ps(x + i), l));
+#endif
+    for (; i < n; i++) y[i] = x[i] - lse;
 }
 
 float tensor_sigmoid(float x) { return fm_sigmoid(x); }

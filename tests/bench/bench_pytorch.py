@@ -6,7 +6,9 @@ PyTorch tutorial's EncoderRNN / AttnDecoderRNN (tests/reference/rnn_reference.py
 times the same quantities in eager mode. Inference runs under torch.inference_mode() with
 1 thread (OPENBLAS_NUM_THREADS=1 and torch.set_num_threads(1)); training uses --threads T
 (the C bench runs this script once per thread count, setting OPENBLAS_NUM_THREADS=T too).
-Prints "name<TAB>median<TAB>p10<TAB>p90" in µs, with the names the C bench uses.
+Prints "name<TAB>median<TAB>p10<TAB>p90<TAB>cpu_median" in µs (wall time, and the CPU
+time of the calling thread, which other processes on a busy machine do not inflate; with
+--threads > 1 only the calling thread's share), with the names the C bench uses.
 
 The training step is the C trainer's step (core/src/train_loop.c, trainer_step) on the
 same model: batch 64, source and target length 12 (11 ids + EOS), teacher forcing
@@ -61,16 +63,20 @@ torch.set_num_threads(THREADS)
 
 
 def timed(fn, repeats, inner):
+    """(median, p10, p90) of the wall time per call in µs, and the median CPU time of
+    this thread per call (not inflated when other processes take the CPU)."""
     fn()  # warm-up
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         for _ in range(inner):
             fn()
         samples.append((time.perf_counter() - t0) / inner * 1e6)
+        cpu.append((time.thread_time() - c0) / inner * 1e6)
     samples.sort()
+    cpu.sort()
     n = len(samples)
-    return samples[n // 2], samples[n // 10], samples[(n * 9) // 10]
+    return samples[n // 2], samples[n // 10], samples[(n * 9) // 10], cpu[n // 2]
 
 
 def load(path, dropout=0.0):
@@ -192,8 +198,8 @@ def main():
     if TRAIN_REPEATS > 0:
         t = "thread" if THREADS == 1 else "threads"
         results.append((f"train step, batch 64, {THREADS} {t}", training(enc, dec, V, TRAIN_REPEATS, TRAIN_STEPS)))
-    for name, (med, p10, p90) in results:
-        print(f"{name}\t{med:.3f}\t{p10:.3f}\t{p90:.3f}")
+    for name, (med, p10, p90, cpu) in results:
+        print(f"{name}\t{med:.3f}\t{p10:.3f}\t{p90:.3f}\t{cpu:.3f}")
         sys.stdout.flush()
 
 
