@@ -21,6 +21,7 @@
 
 #include "attnstep/decode.h"
 #include "attnstep/events.h"
+#include "attnstep/model.h"
 #include "attnstep/seq2seq.h"
 #include "draw.h"
 #include "theme.h"
@@ -46,7 +47,7 @@ typedef struct GuiState {
     int pos;                 /* timeline position */
     ViewId view;
     int theme;               /* index for theme_by_index */
-    Seq2Seq *model;          /* owned, or NULL (trace replay) */
+    Model *model;            /* owned (an RNN encoder–decoder or a Transformer, model.h), or NULL (trace replay) */
     char model_path[1024];
     char models[GUI_MAX_MODELS][1024]; /* assets/models/NAME.safetensors */
     int n_models;
@@ -88,7 +89,7 @@ void gui_scan_models(GuiState *g);
  * models, else the first listed. NULL when none. */
 const char *gui_default_model(const GuiState *g);
 /* A sentence the model's task understands (from its "task" metadata). */
-const char *gui_default_input(const Seq2Seq *m);
+const char *gui_default_input(const Model *m);
 /* Loads a model file (replacing the current one on success). -1 with st. */
 int gui_load_model(GuiState *g, const char *path, Status *st);
 /* Decodes g->input with the model and strategy into a new trace; on success replaces the

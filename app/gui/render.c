@@ -22,7 +22,7 @@ static void usage(FILE *out) {
             "  --input TEXT     source sentence (also accepted as the last argument)\n"
             "  --beam K         beam search with width K (default: greedy)\n"
             "  --trace FILE     render a saved trace (attnstep trace / Ctrl+E) instead of running a model\n"
-            "  --view V         1..7 or cell|unrolled|seq2seq|attention|heatmap|beam|compare (default 4)\n"
+            "  --view V         1..8 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer (default 4)\n"
             "  --trace2 FILE    with --trace: the comparison partner for view 7 (greedy for a beam trace, or beam)\n"
             "  --nbest N, --lenpen none|avg|gnmt, --alpha A, --coverage B, --min-len N, --max-len N,\n"
             "  --no-repeat-ngram N   beam options, as in the window's controls strip (views 6 and 7)\n"
@@ -40,9 +40,9 @@ static void usage(FILE *out) {
 }
 
 static int parse_view(const char *s) {
-    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare"};
-    if (s[0] >= '1' && s[0] <= '7' && !s[1]) return s[0] - '1';
-    for (int i = 0; i < 7; i++)
+    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer"};
+    if (s[0] >= '1' && s[0] <= '8' && !s[1]) return s[0] - '1';
+    for (int i = 0; i < 8; i++)
         if (!strcmp(s, names[i])) return i;
     return -1;
 }
@@ -82,7 +82,7 @@ int cmd_render(int argc, char **argv) {
         } else if (!strcmp(a, "--frames")) frames = atoi(argv[++i]);
         else if (!strcmp(a, "--view")) {
             view = parse_view(argv[++i]);
-            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..7 or cell|unrolled|seq2seq|attention|heatmap|beam|compare)\n", argv[i]); return 2; }
+            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..8 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer)\n", argv[i]); return 2; }
         } else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
         else if (!strcmp(a, "--select")) select_node = argv[++i];
         else if (!strcmp(a, "--force")) force = argv[++i];

@@ -32,7 +32,7 @@ void gui_state_free(GuiState *g) {
     trace_free(g->alt_trace);
     tl_free(&g->whatif_ix);
     trace_free(g->whatif_trace);
-    seq2seq_free(g->model);
+    model_free(g->model);
     memset(g, 0, sizeof *g);
 }
 
@@ -86,8 +86,8 @@ const char *gui_default_model(const GuiState *g) {
     return g->n_models ? g->models[0] : NULL;
 }
 
-const char *gui_default_input(const Seq2Seq *m) {
-    const char *task = m ? seq2seq_meta(m, "task") : NULL;
+const char *gui_default_input(const Model *m) {
+    const char *task = m ? model_meta(m, "task") : NULL;
     if (task && !strcmp(task, "translate")) return "<2fr> " CORPUS_DEFAULT_SENTENCE;
     if (task && !strcmp(task, "dates")) return "the 14th of february, 1971";
     if (task && !strcmp(task, "reverse")) return "a t t e n t i o n";
@@ -95,9 +95,9 @@ const char *gui_default_input(const Seq2Seq *m) {
 }
 
 int gui_load_model(GuiState *g, const char *path, Status *st) {
-    Seq2Seq *m = seq2seq_load(path, st);
+    Model *m = model_load(path, st);
     if (!m) return -1;
-    seq2seq_free(g->model);
+    model_free(g->model);
     g->model = m;
     snprintf(g->model_path, sizeof g->model_path, "%s", path);
     if (g->have_ix) g->ix.tgt_vocab = m->tgt_vocab;
@@ -129,10 +129,10 @@ int gui_set_trace(GuiState *g, Trace *t, Status *st) {
 
 int gui_run_model(GuiState *g, Status *st) {
     if (!g->model) return status_fail(st, "no model loaded");
-    int ids[SEQ2SEQ_MAX_SOURCE], n = 0;
+    int ids[MODEL_MAX_SOURCE], n = 0;
     VocabEncoding enc;
     memset(&enc, 0, sizeof enc);
-    if (seq2seq_source_ids(g->model, g->input, ids, SEQ2SEQ_MAX_SOURCE, &n, &enc, st)) { vocab_encoding_free(&enc); return -1; }
+    if (model_source_ids(g->model, g->input, ids, MODEL_MAX_SOURCE, &n, &enc, st)) { vocab_encoding_free(&enc); return -1; }
     char unk[256] = "";
     if (enc.unknown_count > 0) {
         size_t len = 0;
@@ -148,7 +148,7 @@ int gui_run_model(GuiState *g, Status *st) {
     if (!t) return status_fail(st, "out of memory");
     EventSink sink = trace_sink(t);
     DecodeResult res;
-    int rc = decode_run(g->model, ids, n, &o, &sink, &res, st);
+    int rc = decode_run_model(g->model, ids, n, &o, &sink, &res, st);
     decode_result_free(&res);
     if (rc) { trace_free(t); return -1; }
     int beam = g->beam;
@@ -161,7 +161,7 @@ int gui_run_model(GuiState *g, Status *st) {
     Trace *ta = trace_new();
     if (!ta) return status_fail(st, "out of memory");
     EventSink sa = trace_sink(ta);
-    if (decode_run(g->model, ids, n, &oa, &sa, &res, st) || tl_build(&g->alt_ix, ta, st)) {
+    if (decode_run_model(g->model, ids, n, &oa, &sa, &res, st) || tl_build(&g->alt_ix, ta, st)) {
         decode_result_free(&res);
         trace_free(ta);
         return status_prefix(st, "the comparison decode");

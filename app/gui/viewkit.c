@@ -179,17 +179,25 @@ int vk_utf8_len(const char *s) {
 
 const char *view_name(ViewId v) {
     static const char *names[VIEW_COUNT] = {"RNN cell", "Unrolled encoder", "Encoder\xe2\x80\x93" "decoder", "Attention step",
-                                            "Alignment heatmap", "Beam tree", "Greedy vs beam"};
+                                            "Alignment heatmap", "Beam tree", "Greedy vs beam", "Transformer"};
     return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
 }
 
 const char *view_short(ViewId v) {
-    static const char *names[VIEW_COUNT] = {"Cell", "Unrolled", "Enc\xe2\x80\x93" "Dec", "Attention", "Heatmap", "Beam", "Compare"};
+    static const char *names[VIEW_COUNT] = {"Cell", "Unrolled", "Enc\xe2\x80\x93" "Dec", "Attention", "Heatmap", "Beam", "Compare", "Transformer"};
     return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
 }
 
 void view_draw(ViewId v, const ViewCtx *c) {
     draw_clip(c->dl, c->area);
+    if (v <= VIEW_HEATMAP && c->ix->arch && !strcmp(c->ix->arch, "tutorial-transformer")) {
+        vk_title(c, view_name(v), NULL);
+        vk_message(c, c->area, "This view pictures an RNN encoder\xe2\x80\x93" "decoder. The model is a Transformer:\n"
+                               "press 8 for its encoder and decoder stacks and every attention head.\n"
+                               "(Views 6 and 7, the beam tree and greedy vs beam, work for it too.)");
+        draw_unclip(c->dl);
+        return;
+    }
     switch (v) {
     case VIEW_CELL: view_cell(c); break;
     case VIEW_UNROLLED: view_unrolled(c); break;
@@ -198,6 +206,7 @@ void view_draw(ViewId v, const ViewCtx *c) {
     case VIEW_HEATMAP: view_heatmap(c); break;
     case VIEW_BEAM: view_beam(c); break;
     case VIEW_COMPARE: view_compare(c); break;
+    case VIEW_TRANSFORMER: view_transformer(c); break;
     default: break;
     }
     draw_unclip(c->dl);

@@ -6,7 +6,7 @@
  * Views and the article figures they mirror (shared/VIEWS.md):
  *   1 cell (RNN cell and its gates)   2 unrolled encoder   3 encoder–decoder
  *   4 attention step                  5 alignment heatmap  6 beam tree
- *   7 greedy vs beam (needs ViewCtx.alt)
+ *   7 greedy vs beam (needs ViewCtx.alt)   8 Transformer (encoder/decoder stacks, every head)
  * Long sequences shrink to a minimum cell size, then scroll to keep the current item in
  * view, with "◀ n more" / "n more ▶" markers: nothing is clipped silently.
  *
@@ -20,7 +20,7 @@
 #include "theme.h"
 #include "timeline.h"
 
-typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COMPARE, VIEW_COUNT } ViewId;
+typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COMPARE, VIEW_TRANSFORMER, VIEW_COUNT } ViewId;
 
 /* What a click at the mouse position would pick: views report it (they stay pure), the
  * frame code acts on it when the button goes down. */
@@ -56,6 +56,7 @@ void view_attention(const ViewCtx *c);
 void view_heatmap(const ViewCtx *c);
 void view_beam(const ViewCtx *c);
 void view_compare(const ViewCtx *c);
+void view_transformer(const ViewCtx *c);
 
 /* ---- helpers shared by the views (viewkit.c) ---- */
 float vk_max_abs(const float *v, int n);

@@ -75,13 +75,13 @@ int gui_whatif(GuiState *g, int step, int token, Status *st) {
     }
     o.force_prefix[step] = token;
     o.force_prefix_len = step + 1;
-    int ids[SEQ2SEQ_MAX_SOURCE], n = 0;
-    if (seq2seq_source_ids(g->model, g->input, ids, SEQ2SEQ_MAX_SOURCE, &n, NULL, st)) return -1;
+    int ids[MODEL_MAX_SOURCE], n = 0;
+    if (model_source_ids(g->model, g->input, ids, MODEL_MAX_SOURCE, &n, NULL, st)) return -1;
     Trace *t = trace_new();
     if (!t) return status_fail(st, "out of memory");
     EventSink sink = trace_sink(t);
     DecodeResult res;
-    int rc = decode_run(g->model, ids, n, &o, &sink, &res, st);
+    int rc = decode_run_model(g->model, ids, n, &o, &sink, &res, st);
     decode_result_free(&res);
     if (rc) { trace_free(t); return status_prefix(st, "what-if"); }
     TraceIndex wix;
