@@ -23,14 +23,15 @@ int train_cli_corpus_config(const char *json, CorpusConfig *cc, Status *st);
 static void usage(FILE *out) {
     fprintf(out,
             "usage: attnstep eval --model FILE [--task reverse|dates|translate] [--n N] [--split test|dev|train]\n"
-            "                     [--seed S] [--lang fr|es|both] [--show K]\n"
+            "                     [--seed S] [--lang fr|es|both] [--show K] [--csv FILE]\n"
             "\n"
             "Greedy-decodes N examples (default 1000) of the split (default test) and prints exact match,\n"
             "corpus BLEU, token accuracy and the attention's alignment error rate (AER: argmax of the\n"
             "attention over the reference target under teacher forcing vs the gold links), overall and\n"
             "by source length. The task and its settings (reverse\n"
             "alphabet and lengths, translate language) default to the model's `corpus` metadata.\n"
-            "--show K prints the first K wrong outputs.\n");
+            "--show K prints the first K wrong outputs. --csv FILE also writes the by-length table as CSV\n"
+            "(model,length,lo,hi,n,exact,bleu,token_accuracy,aer; `attnstep plot` draws such files).\n");
 }
 
 #define BUCKETS 8
@@ -121,7 +122,8 @@ out:
 }
 
 int cmd_eval(int argc, char **argv) {
-    const char *model = NULL, *task = NULL, *split = "test", *lang = NULL;
+    const char *model = NULL, *task = NULL, *split = "test", *lang = NULL, *csv_path = NULL;
+    FILE *csv = NULL;
     long n = 1000, show = 0;
     unsigned long long seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -134,6 +136,7 @@ int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--task")) task = v;
         else if (!strcmp(a, "--split")) split = v;
         else if (!strcmp(a, "--lang")) lang = v;
+        else if (!strcmp(a, "--csv")) csv_path = v;
         else if (!strcmp(a, "--n") || !strcmp(a, "--show") || !strcmp(a, "--seed")) {
             errno = 0;
             long long x = strtoll(v, &end, 10);
@@ -237,6 +240,11 @@ int cmd_eval(int argc, char **argv) {
         printf("AER             %.4f  (attention argmax vs gold sure/possible links, teacher forcing%s)\n", metrics_aer(&aer),
                tm ? "; last decoder layer's cross-attention, mean over heads" : "");
     else printf("AER             -  (no attention)\n");
+    if (csv_path && !(csv = fopen(csv_path, "w"))) {
+        fprintf(stderr, "eval: cannot write '%.200s': %s\n", csv_path, strerror(errno));
+        goto done;
+    }
+    if (csv) fprintf(csv, "model,length,lo,hi,n,exact,bleu,token_accuracy,aer\n");
     printf("\nby source length (tokens, language tag included):\n");
     printf("  %-9s %6s %8s %8s %8s %8s\n", "length", "n", "exact", "BLEU", "tok acc", "AER");
     int lo = 1;
@@ -249,11 +257,18 @@ int cmd_eval(int argc, char **argv) {
             if (has_attn) snprintf(aer_s, sizeof aer_s, "%.4f", metrics_aer(&b_aer[bk]));
             printf("  %-9s %6ld %8.4f %8.2f %8.4f %8s\n", range, b_n[bk], (double)b_exact[bk] / b_n[bk], metrics_bleu_score(&b_bleu[bk]),
                    b_tok[bk] ? (double)b_ok[bk] / b_tok[bk] : 0.0, aer_s);
+            if (csv) /* the model name is a file stem or a name without commas or quotes in practice; quote it anyway */
+                fprintf(csv, "\"%.200s\",%s,%d,%d,%ld,%.4f,%.2f,%.4f,%s\n", name ? name : model, range, lo,
+                        EDGES[bk] >= (1 << 29) ? -1 : EDGES[bk], b_n[bk], (double)b_exact[bk] / b_n[bk], metrics_bleu_score(&b_bleu[bk]),
+                        b_tok[bk] ? (double)b_ok[bk] / b_tok[bk] : 0.0, has_attn ? aer_s : "");
         }
         lo = EDGES[bk] + 1;
     }
+    if (csv && fclose(csv)) { csv = NULL; fprintf(stderr, "eval: could not write '%.200s': %s\n", csv_path, strerror(errno)); goto done; }
+    csv = NULL;
     rc = 0;
 done:
+    if (csv) fclose(csv);
     free(hyp);
     free(amax);
     seq2seq_run_free(run);

@@ -17,6 +17,7 @@ int lesson_model_dirs(const char **dirs, int max);
 #ifdef ATTNSTEP_GUI
 int cmd_gui(int argc, char **argv);    /* app/gui/app.c: the window (also `attnstep` alone) */
 int cmd_render(int argc, char **argv); /* app/gui/render.c: headless PNG of any view */
+int cmd_plot(int argc, char **argv);   /* app/gui/plot.c: eval --csv tables as a line chart PNG */
 int cmd_bench_gui(int argc, char **argv); /* app/gui/bench_gui.c: `attnstep bench --gui` */
 #endif
 

@@ -23,6 +23,7 @@ static const Command COMMANDS[] = {
 #ifdef ATTNSTEP_GUI
     {"gui", cmd_gui, "open the stepper window (the default without a command)"},
     {"render", cmd_render, "draw any view at any step to a PNG, without a display"},
+    {"plot", cmd_plot, "draw eval --csv tables (metric by source length) as a PNG chart"},
 #endif
 };
 static const int COMMAND_COUNT = (int)(sizeof COMMANDS / sizeof COMMANDS[0]);
