@@ -241,7 +241,8 @@ int gui_load_trace(GuiState *g, const char *path, Status *st) {
     for (int i = 0; i < g->ix.S && len < sizeof g->input - 2; i++) {
         const char *tk = g->ix.src_tokens[i];
         if (i == g->ix.S - 1 && (!strcmp(tk, "EOS") || !strcmp(tk, "<eos>"))) break;
-        len += (size_t)snprintf(g->input + len, sizeof g->input - len, "%s%s", i ? " " : "", tk);
+        if (i == 0 && !strcmp(tk, "<bos>") && g->ix.arch && !strcmp(g->ix.arch, "tutorial-transformer")) continue; /* added by the model */
+        len += (size_t)snprintf(g->input + len, sizeof g->input - len, "%s%s", len ? " " : "", tk);
     }
     return 0;
 }

@@ -146,8 +146,8 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
     float bh = fminf(64 * sc, (bottom - top) / n - 14 * sc), gap = 14 * sc;
     char buf[96];
     /* inputs */
-    draw_text_centered(dl, ex + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "source words + positions");
-    draw_text_centered(dl, dx + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "output so far + positions");
+    draw_text_centered(dl, ex + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "source");
+    draw_text_centered(dl, dx + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "output so far");
     float ey = bottom, ytop_enc = bottom;
     for (int l = 0; l < Le; l++) {
         Rect b = {ex, ey - bh, colw, bh};
@@ -173,7 +173,8 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
         dy -= bh + gap;
     }
     Rect ob = {dx, dy - bh, colw, bh};
-    vk_box(c, ob, th->out_fill, th->out, th->line, "linear + softmax", th->fs_small, th->fg);
+    const char *olab = draw_text_width(dl, th->fs_small, "linear + softmax") < colw - 8 * sc ? "linear + softmax" : "softmax";
+    vk_box(c, ob, th->out_fill, th->out, th->line, olab, th->fs_small, th->fg);
     draw_arrow(dl, dx + colw / 2, dy + gap - 2, dx + colw / 2, dy, th->dec, th->line, 5 * sc);
     if (draw_hot(dl, ob)) draw_tooltip(dl, "the output layer: a distribution over the target vocabulary for the next word");
     if (shown_out && out_tok) {
@@ -188,17 +189,18 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
     }
 }
 
-/* "black 0 ▮▮▮ 1 white, brightness = √weight", right-aligned to x. */
-static void draw_legend(const ViewCtx *c, float x, float y) {
+/* "brightness = √weight: 0 ▮▮▮ 1", right-aligned to x; returns its left edge. */
+static float draw_legend(const ViewCtx *c, float x, float y) {
     const Theme *th = c->th;
     DrawList *dl = c->dl;
     float sc = th->scale, lab = draw_line_height(th->fs_small);
-    const char *note = "map brightness = \xe2\x88\x9aweight:  0";
+    const char *note = "brightness = \xe2\x88\x9aweight:  0";
     float rw = 80 * sc, tw = draw_text_width(dl, th->fs_small, note), x0 = x - tw - rw - 30 * sc;
     draw_text(dl, x0, y, th->fs_small, th->fg_dim, note);
     for (int i = 0; i < (int)rw; i++) draw_rect(dl, (Rect){x0 + tw + 6 * sc + i, y + 2, 1, lab - 4}, theme_ramp(th, (float)i / rw));
     draw_rect_line(dl, (Rect){x0 + tw + 6 * sc, y + 2, rw, lab - 4}, th->fg_dim, 1);
     draw_text(dl, x0 + tw + rw + 10 * sc, y, th->fs_small, th->fg_dim, "1");
+    return x0;
 }
 
 void view_transformer(const ViewCtx *c) {
@@ -231,7 +233,7 @@ void view_transformer(const ViewCtx *c) {
     float top = vk_title(c, "Transformer: every layer, every head", sub);
     float lab = draw_line_height(th->fs);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
-    float stack_w = fminf(300 * sc, a.w * 0.24f);
+    float stack_w = fminf(280 * sc, a.w * 0.2f);
     float strip_h = 3 * lab + 10 * sc;
     int out_step = cur >= 0 ? cur : T - 1;
     int out_shown = out_step >= 0 && tl_shown(ix, c->pos, out_step, PH_CHOSEN);
@@ -248,18 +250,19 @@ void view_transformer(const ViewCtx *c) {
     float tot = (float)(S + Tr + S), w_e = (pw - 2 * gap) * S / tot, w_m = (pw - 2 * gap) * Tr / tot, w_c = (pw - 2 * gap) * S / tot;
     float minw = (pw - 2 * gap) * 0.2f;
     if (w_m < minw) { float d = minw - w_m; w_m = minw; w_e -= d / 2; w_c -= d / 2; }
-    draw_panel(c, &pe, (Rect){px, a.y, w_e, ph}, "Encoder self-attention", "row: source word (query); column: what it reads", th->enc);
+    draw_panel(c, &pe, (Rect){px, a.y, w_e, ph}, "Encoder self-attention", "rows: queries \xc2\xb7 columns: keys", th->enc);
     draw_panel(c, &pm, (Rect){px + w_e + gap, a.y, w_m, ph}, "Decoder masked self-attention",
-               "row: output position; grey = future (masked)", th->dec);
-    draw_panel(c, &pc, (Rect){px + w_e + w_m + 2 * gap, a.y, w_c, ph}, "Cross-attention", "row: output position; column: source word", th->dec);
+               "grey: the masked future", th->dec);
+    draw_panel(c, &pc, (Rect){px + w_e + w_m + 2 * gap, a.y, w_c, ph}, "Cross-attention", "rows: outputs \xc2\xb7 columns: source", th->dec);
 
     /* the strip: the last layer's cross-attention, mean over heads, at the current step */
     float sy = a.y + a.h - strip_h, sx = px;
     int row = cur >= 0 ? cur : (q->phase == PH_END ? T - 1 : -1);
     if (row < 0) {
-        draw_legend(c, sx + pw, sy);
-        draw_text_fit(dl, sx, sy, th->fs_small, th->fg_dim,
-                      "below, once decoding starts: the last layer's cross-attention averaged over its heads (the alignment `attnstep eval` scores)", pw);
+        float lx = draw_legend(c, sx + pw, sy);
+        draw_text_fit(dl, sx, sy + lab, th->fs_small, th->fg_dim,
+                      "here, once decoding starts: the last layer's cross-attention averaged over its heads (the alignment `attnstep eval` scores)", pw);
+        (void)lx;
         return;
     }
     float avg[512];
@@ -275,10 +278,10 @@ void view_transformer(const ViewCtx *c) {
     }
     if (!have) return;
     char buf[256];
-    snprintf(buf, sizeof buf, "step %d, last layer, mean of the %d heads: which source words \"%.40s\" came from", row + 1, H,
+    snprintf(buf, sizeof buf, "step %d, last layer, mean of %d heads: where \"%.40s\" looked", row + 1, H,
              tl_shown(ix, c->pos, row, PH_CHOSEN) && ix->steps[row].chosen_token ? ix->steps[row].chosen_token : "?");
-    draw_text_fit(dl, sx, sy, th->fs_small, th->fg, buf, pw * 0.7f);
-    draw_legend(c, sx + pw, sy);
+    float lx = draw_legend(c, sx + pw, sy);
+    draw_text_fit(dl, sx, sy, th->fs_small, th->fg, buf, lx - sx - 12 * sc);
     float cw = fminf(pw / n, 90 * sc), by = sy + lab, bh = lab * 1.1f;
     for (int j = 0; j < n; j++) {
         Rect cell = {floorf(sx + j * cw), by, floorf(cw) - 2, bh};
