@@ -12,7 +12,7 @@
 #include "attnstep/lesson.h"
 #include "commands.h"
 
-#ifdef ATTNSTEP_LESSON_GUI
+#ifdef ATTNSTEP_GUI
 int lesson_present(int argc, char **argv); /* app/gui/lesson_app.c */
 int lesson_export(int argc, char **argv);  /* app/gui/lesson_app.c */
 #endif
@@ -87,7 +87,7 @@ int cmd_lesson(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "check")) return check_files(argc - 2, argv + 2);
-#ifdef ATTNSTEP_LESSON_GUI
+#ifdef ATTNSTEP_GUI
     if (!strcmp(argv[1], "export")) return lesson_export(argc - 1, argv + 1);
     return lesson_present(argc, argv);
 #else
