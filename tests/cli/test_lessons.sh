@@ -68,5 +68,16 @@ rc=$?
 "$bin" lesson check >/dev/null 2>&1
 [ $? -eq 2 ] || { echo "FAIL: lesson check without a file must be a usage error (2)"; fail=1; }
 
+# export (GUI builds): every slide of a lesson becomes a PNG, without a display
+if "$bin" lesson export --help >/dev/null 2>&1; then
+  out=$(SDL_VIDEODRIVER=dummy "$bin" lesson export lessons/zh/03-beam-search.md --out "$tmp/png" --size 1280x720 2>&1)
+  rc=$?
+  pngs=$(find "$tmp/png" -name 'slide-*.png' | wc -l)
+  [ $rc -eq 0 ] && [ "$pngs" -eq "$(slides lessons/zh/03-beam-search.md)" ] || { echo "FAIL: export: rc $rc, $pngs PNGs: $out"; fail=1; }
+  head -c 8 "$tmp/png/slide-01.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || { echo "FAIL: export: slide-01.png is not a PNG"; fail=1; }
+  SDL_VIDEODRIVER=dummy "$bin" lesson export "$tmp/bad.md" --out "$tmp/png-bad" >/dev/null 2>&1
+  [ $? -eq 1 ] || { echo "FAIL: exporting a lesson with errors must exit 1"; fail=1; }
+fi
+
 [ $fail -eq 0 ] && echo "test_lessons: $n lessons pass lesson check; translations match; bad lessons reported"
 exit $fail

@@ -1,0 +1,283 @@
+/* test_lesson_slides.c — lesson mode, headless with the real fonts:
+ *  - every slide of every shipped lesson (lessons/en, lessons/zh) renders at 1920x1080 and
+ *    1280x720 with its model run, its position found, and narration that fits its box
+ *    (deck_frame reports overflow) at a readable size;
+ *  - the narration layout reports overflow, wraps Latin and CJK text;
+ *  - lesson positions resolve to the right timeline positions;
+ *  - highlights, pen strokes (cleared on the next slide) and blanking. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <SDL2/SDL.h>
+
+#include "backend.h"
+#include "font.h"
+#include "lesson_ui.h"
+
+typedef struct Renderer {
+    FontSet *fonts;
+    Canvas cv;
+    DrawList dl;
+} Renderer;
+
+static int ru_open(Renderer *r, int w, int h) {
+    Status st = {{0}};
+    memset(r, 0, sizeof *r);
+    r->fonts = load_fonts(&st);
+    if (!r->fonts) { fprintf(stderr, "%s\n", st.message); return -1; }
+    if (load_canvas(&r->cv, w, h, r->fonts, &st)) { fprintf(stderr, "%s\n", st.message); return -1; }
+    draw_init(&r->dl);
+    return 0;
+}
+
+static void ru_close(Renderer *r) {
+    draw_free(&r->dl);
+    unload_canvas(&r->cv);
+    unload_fonts(r->fonts);
+    TTF_Quit();
+    SDL_Quit();
+}
+
+static const char *DIRS[] = {ATTNSTEP_SOURCE_DIR "/assets/models"};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Sorted lesson paths in lessons/<lang>; returns the count. */
+static int list_lessons(const char *lang, char paths[][1024], int max) {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/lessons/%s", ATTNSTEP_SOURCE_DIR, lang);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < max) {
+        size_t len = strlen(e->d_name);
+        if (len > 3 && !strcmp(e->d_name + len - 3, ".md")) snprintf(paths[n++], 1024, "%.700s/%.200s", dir, e->d_name);
+    }
+    closedir(d);
+    char *ptrs[64];
+    for (int i = 0; i < n; i++) ptrs[i] = paths[i];
+    qsort(ptrs, (size_t)n, sizeof ptrs[0], cmp_str);
+    char tmp[64][1024];
+    for (int i = 0; i < n; i++) memcpy(tmp[i], ptrs[i], 1024);
+    for (int i = 0; i < n; i++) memcpy(paths[i], tmp[i], 1024);
+    return n;
+}
+
+static void render_all(const char *lang, int w, int h, int *slides_seen) {
+    static char paths[64][1024];
+    int n = list_lessons(lang, paths, 64);
+    assert_int_equal(n, 7);
+    Renderer r;
+    assert_int_equal(ru_open(&r, w, h), 0);
+    for (int i = 0; i < n; i++) {
+        Deck d;
+        Status st = {{0}};
+        assert_int_equal(deck_open(&d, paths[i], DIRS, 1, &st), 0);
+        assert_int_equal(d.lesson->n_errors, 0);
+        assert_int_equal(d.zh, !strcmp(lang, "zh"));
+        for (int s = 0; s < d.lesson->n_slides; s++) {
+            deck_goto(&d, s);
+            const LessonSettings *set = &d.lesson->slides[s].set;
+            draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+            deck_frame(&d, &r.dl, w, h, NULL);
+            backend_draw(r.cv.backend, &r.dl, theme_by_index(d.g.theme)->bg);
+            SDL_RenderPresent(r.cv.renderer);
+            if (d.overflow || d.message[0]) fprintf(stderr, "%s slide %d at %dx%d: %s %s\n", paths[i], s + 1, w, h, d.overflow_what, d.message);
+            assert_false(d.overflow);
+            assert_false(r.dl.oom);
+            assert_string_equal(d.message, "");
+            /* readable: never below 22 px at 1080 lines (scaled for smaller windows) */
+            assert_true(d.text_size >= (set->view == LESSON_VIEW_NONE ? 26 : 22) * (h / 1080.0f) - 0.01f);
+            if (set->view != LESSON_VIEW_NONE) {
+                assert_true(d.run_ok);
+                assert_true(d.view_cmd1 > d.view_cmd0); /* the view drew something */
+                assert_true(d.view_area.x >= d.narr_area.x + d.narr_area.w);
+            }
+            (*slides_seen)++;
+        }
+        deck_close(&d);
+    }
+    ru_close(&r);
+}
+
+static void test_every_slide_fits_1080p(void **state) {
+    int en = 0, zh = 0;
+    render_all("en", 1920, 1080, &en);
+    render_all("zh", 1920, 1080, &zh);
+    assert_true(en >= 35);
+    assert_int_equal(en, zh);
+}
+
+static void test_every_slide_fits_720p(void **state) {
+    int en = 0, zh = 0;
+    render_all("en", 1280, 720, &en);
+    render_all("zh", 1280, 720, &zh);
+    assert_int_equal(en, zh);
+}
+
+static Lesson *parse(const char *text) {
+    Status st = {{0}};
+    Lesson *l = lesson_parse(text, strlen(text), &st);
+    assert_non_null(l);
+    return l;
+}
+
+static void test_layout_reports_overflow_and_wraps(void **state) {
+    Renderer r;
+    assert_int_equal(ru_open(&r, 640, 480), 0);
+    const Theme *th = theme_get("projector");
+    Lesson *l = parse("## s\n\none two three four five six seven eight nine ten eleven twelve\n\n"
+                      "\xe6\xb3\xa8\xe6\x84\x8f\xe5\x8a\x9b\xe6\x9d\x83\xe9\x87\x8d\xe4\xb9\x8b\xe5\x92\x8c\xe4\xb8\xba\xe4\xb8\x80\xef\xbc\x8c"
+                      "\xe7\x94\xa8\xe5\xae\x83\xe4\xbb\xac\xe6\xb7\xb7\xe5\x90\x88\xe6\x89\x80\xe6\x9c\x89\xe7\x9a\x84 h\xe3\x80\x82\n");
+    const LessonRich *rich = &l->slides[0].body;
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    int of = 0;
+    float one = draw_line_height(20) * 1.28f;
+    /* wide box: each paragraph is one line */
+    float hw = deck_layout_rich(&r.dl, th, rich, (Rect){0, 0, 2000, 1000}, 20, 0, &of);
+    assert_false(of);
+    assert_true(hw < 2 * one + one);
+    /* narrow box: both wrap (the CJK paragraph has no spaces to break at) */
+    float hn = deck_layout_rich(&r.dl, th, rich, (Rect){0, 0, 150, 1000}, 20, 0, &of);
+    assert_false(of);
+    assert_true(hn > 6 * one);
+    /* every text command of the narrow layout stays inside the box */
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_layout_rich(&r.dl, th, rich, (Rect){10, 10, 150, 1000}, 20, 1, &of);
+    int texts = 0;
+    for (int k = 0; k < r.dl.count; k++) {
+        const DrawCmd *c = &r.dl.cmds[k];
+        if (c->kind != DRAW_TEXT) continue;
+        texts++;
+        float tw = draw_text_width(&r.dl, c->size, r.dl.text + c->text_off);
+        assert_true(c->x0 >= 10 - 0.5f && c->x0 + tw <= 160 + 0.5f);
+    }
+    assert_true(texts >= 7);
+    /* too short a box: overflow */
+    of = 0;
+    deck_layout_rich(&r.dl, th, rich, (Rect){0, 0, 150, 3 * one}, 20, 0, &of);
+    assert_true(of);
+    lesson_free(l);
+    /* one word wider than the box: overflow */
+    l = parse("## s\n\nsupercalifragilisticexpialidocious\n");
+    of = 0;
+    deck_layout_rich(&r.dl, th, &l->slides[0].body, (Rect){0, 0, 80, 1000}, 20, 0, &of);
+    assert_true(of);
+    lesson_free(l);
+    ru_close(&r);
+}
+
+static void test_positions_resolve(void **state) {
+    GuiState g;
+    gui_state_init(&g);
+    Status st = {{0}};
+    assert_int_equal(gui_load_model(&g, ATTNSTEP_SOURCE_DIR "/assets/models/reverse-tutorial.safetensors", &st), 0);
+    snprintf(g.input, sizeof g.input, "a b c d");
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    const TraceIndex *ix = &g.ix;
+    LessonPos p;
+    assert_int_equal(lesson_pos_parse("step 2 weights", &p, &st), 0);
+    int k = deck_resolve_pos(ix, &p);
+    assert_true(k > 0);
+    assert_int_equal(ix->pos[k].phase, PH_WEIGHTS);
+    assert_int_equal(ix->pos[k].step, 1);
+    assert_int_equal(lesson_pos_parse("step 2", &p, &st), 0);
+    k = deck_resolve_pos(ix, &p);
+    assert_int_equal(ix->pos[k].phase, PH_CHOSEN);
+    assert_int_equal(ix->pos[k].step, 1);
+    assert_int_equal(lesson_pos_parse("encoder step 3", &p, &st), 0);
+    k = deck_resolve_pos(ix, &p);
+    assert_int_equal(ix->pos[k].phase, PH_ENC);
+    assert_int_equal(tl_enc_pos(ix, ix->pos[k].enc), 2);
+    assert_int_equal(lesson_pos_parse("encoder done", &p, &st), 0);
+    k = deck_resolve_pos(ix, &p);
+    assert_int_equal(ix->pos[k].phase, PH_ENC);
+    assert_int_equal(ix->pos[k + 1].phase == PH_ENC, 0);
+    assert_int_equal(lesson_pos_parse("start", &p, &st), 0);
+    assert_int_equal(deck_resolve_pos(ix, &p), 0);
+    assert_int_equal(lesson_pos_parse("end", &p, &st), 0);
+    assert_int_equal(deck_resolve_pos(ix, &p), ix->n_pos - 1);
+    assert_int_equal(lesson_pos_parse("step 6", &p, &st), 0); /* 4 symbols + <eos> = 5 steps */
+    assert_int_equal(deck_resolve_pos(ix, &p), -1);
+    assert_int_equal(lesson_pos_parse("beam step 1", &p, &st), 0);
+    assert_int_equal(deck_resolve_pos(ix, &p), -1); /* greedy trace */
+    g.beam = 3;
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    assert_int_equal(lesson_pos_parse("beam step 2 candidates", &p, &st), 0);
+    k = deck_resolve_pos(&g.ix, &p);
+    assert_true(k > 0);
+    assert_int_equal(g.ix.pos[k].phase, PH_EXPAND);
+    assert_int_equal(g.ix.pos[k].step, 1);
+    gui_state_free(&g);
+}
+
+/* Count of accent-coloured outlines (highlights) in the frame. */
+static int outlines(const DrawList *dl, Color c) {
+    int n = 0;
+    for (int k = 0; k < dl->count; k++)
+        if (dl->cmds[k].kind == DRAW_RECT_LINE && !memcmp(&dl->cmds[k].color, &c, sizeof c)) n++;
+    return n;
+}
+
+static void test_highlight_pen_blank(void **state) {
+    char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "## one\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d\nview: heatmap\nhighlight: \"c\"\n```\n\nText.\n"
+                       "## two\n\nMore text.\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Renderer r;
+    assert_int_equal(ru_open(&r, 1280, 720), 0);
+    Deck d;
+    Status st = {{0}};
+    assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
+    const Theme *th = theme_by_index(d.g.theme);
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_frame(&d, &r.dl, 1280, 720, NULL);
+    /* "c" is drawn as a source column and as an output row: both outlined */
+    assert_int_equal(outlines(&r.dl, th->accent), 2);
+    /* pen strokes are drawn, and cleared by the next slide */
+    deck_pen(&d, 0, 100, 100);
+    deck_pen(&d, 1, 200, 150);
+    deck_pen(&d, 2, 0, 0);
+    assert_int_equal(d.n_strokes, 1);
+    assert_int_equal(d.strokes[0].n, 2);
+    deck_goto(&d, 1);
+    assert_int_equal(d.n_strokes, 0);
+    assert_int_equal(d.slide, 1);
+    /* blank: the last command covers the window in black */
+    d.blank = 1;
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_frame(&d, &r.dl, 1280, 720, NULL);
+    const DrawCmd *last = &r.dl.cmds[r.dl.count - 1];
+    assert_int_equal(last->kind, DRAW_RECT);
+    assert_true(last->color.r == 0 && last->color.g == 0 && last->color.b == 0 && last->x1 == 1280 && last->y1 == 720);
+    /* past the end stays on the last slide */
+    deck_goto(&d, 99);
+    assert_int_equal(d.slide, 1);
+    deck_close(&d);
+    unlink(path);
+    ru_close(&r);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_reports_overflow_and_wraps),
+        cmocka_unit_test(test_positions_resolve),
+        cmocka_unit_test(test_highlight_pen_blank),
+        cmocka_unit_test(test_every_slide_fits_1080p),
+        cmocka_unit_test(test_every_slide_fits_720p),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
