@@ -52,6 +52,18 @@ static void export_trace(GuiState *g) {
     Status st = {{0}};
     if (gui_export(g, jp, cp, &st)) { snprintf(g->message, sizeof g->message, "export failed: %.400s", st.message); g->message_error = 1; }
     else { snprintf(g->message, sizeof g->message, "exported %s and %s", jp, cp); g->message_error = 0; }
+    if (!g->message_error && (g->view == VIEW_BEAM || g->view == VIEW_COMPARE)) { /* and the comparison / tree */
+        char kp[64], tp[64];
+        snprintf(kp, sizeof kp, "attnstep-compare-%d.csv", i);
+        snprintf(tp, sizeof tp, "attnstep-tree-%d.json", i);
+        int have_tree = g->ix.is_beam || (g->have_alt && g->alt_ix.is_beam);
+        if (gui_export_compare(g, g->have_alt ? kp : NULL, have_tree ? tp : NULL, &st)) {
+            snprintf(g->message, sizeof g->message, "export failed: %.400s", st.message);
+            g->message_error = 1;
+        } else
+            snprintf(g->message, sizeof g->message, "exported %s, %s%s%s%s%s", jp, cp, g->have_alt ? ", " : "", g->have_alt ? kp : "",
+                     have_tree ? ", " : "", have_tree ? tp : "");
+    }
 }
 
 static void run(GuiState *g) {
@@ -102,6 +114,23 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
     case SDLK_END: g->playing = 0; gui_set_pos(g, 1 << 30); break;
     case SDLK_TAB: g->input_focus = 1; break;
     case SDLK_t: g->theme = (g->theme + 1) % THEME_COUNT; break;
+    case SDLK_r: { /* back to the model's own choice */
+        Status st = {{0}};
+        if (g->have_whatif) gui_whatif_reset(g);
+        else if (g->have_ix && g->ix.sel_node >= 0) gui_select_node(g, -1, &st);
+        snprintf(g->message, sizeof g->message, "reset: the model's own choice");
+        g->message_error = 0;
+        break;
+    }
+    case SDLK_f: /* what-if: force the selected tree node */
+        if (g->have_ix && g->ix.is_beam && g->ix.sel_node >= 0) {
+            g->pick = (ViewPick){PICK_TOKEN, g->ix.hyps[g->ix.sel_node].step, g->ix.hyps[g->ix.sel_node].token, -1};
+            gui_apply_pick(g);
+        } else {
+            snprintf(g->message, sizeof g->message, "F forces the selected beam-tree node: click a node in view 6 first");
+            g->message_error = 1;
+        }
+        break;
     case SDLK_b: {
         static const int beams[] = {0, 3, 5, 10};
         int i = 0;

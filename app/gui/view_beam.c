@@ -1,7 +1,10 @@
 /* view_beam.c — view 6: the beam search tree. One column per decoder step; every kept
  * hypothesis branches into its candidates; the k best stay (solid boxes), the others are
- * pruned (dashed, faded), finished ones end in <EOS> (double outline). The final best path
- * is drawn thick, the greedy path is tagged "G". Shapes, not only colours, tell them apart. */
+ * pruned (dashed, faded), blocked ones (n-gram repeat, <eos> before the minimum length) are
+ * dashed and struck through, finished ones end in <EOS> (double outline). The final best
+ * path is drawn thick in orange; greedy's path in its own colour (purple) with a filled "G"
+ * tag; the selected hypothesis (click a node) has a heavy black outline and its path is
+ * what views 3-5 show. Shapes, not only colours, tell them apart. Hover: the scores. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,11 +63,26 @@ void view_beam(const ViewCtx *c) {
     draw_rect_line(dl, r3, th->finished, 1.5f * th->line);
     draw_rect_line(dl, rect_inset(r3, 3), th->finished, 1);
     draw_text(dl, r3.x + r3.w + 4, lgy, th->fs_small, th->fg, "finished (<EOS>)");
-    lgx += r3.w + 120 * sc;
-    draw_line(dl, lgx, lgy + labs / 2, lgx + 36 * sc, lgy + labs / 2, th->accent, 4 * th->line);
-    draw_text(dl, lgx + 40 * sc, lgy, th->fs_small, th->fg, "best final hypothesis");
-    lgx += 190 * sc;
-    draw_text(dl, lgx, lgy, th->fs_small, th->fg, "G = greedy's choice");
+    lgx += r3.w + 8 + draw_text_width(dl, th->fs_small, "finished (<EOS>)") + 16 * sc;
+    Rect r4 = {lgx, lgy, 40 * sc, labs + 2};
+    dashed_rect(dl, r4, th->pruned, 1);
+    draw_line(dl, r4.x, r4.y + r4.h, r4.x + r4.w, r4.y, th->pruned, 1.5f);
+    draw_text(dl, r4.x + r4.w + 4, lgy, th->fs_small, th->fg, "blocked");
+    lgx += r4.w + 8 + draw_text_width(dl, th->fs_small, "blocked") + 16 * sc;
+    draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->accent, 4 * th->line);
+    draw_text(dl, lgx + 34 * sc, lgy, th->fs_small, th->fg, "best");
+    lgx += 34 * sc + draw_text_width(dl, th->fs_small, "best") + 16 * sc;
+    draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->neg, 3 * th->line);
+    Rect gtag = {lgx + 34 * sc, lgy, 14, labs};
+    draw_rect(dl, gtag, th->neg);
+    draw_text_centered(dl, gtag.x + 7, gtag.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
+    draw_text(dl, gtag.x + 18, lgy, th->fs_small, th->fg, "greedy's path");
+    lgx = gtag.x + 18 + draw_text_width(dl, th->fs_small, "greedy's path") + 16 * sc;
+    if (ix->sel_node >= 0 && lgx < a.x + a.w - 60 * sc) {
+        Rect r5 = {lgx, lgy, 30 * sc, labs + 2};
+        draw_rect_line(dl, r5, th->fg, 3 * th->line);
+        draw_text(dl, r5.x + r5.w + 4, lgy, th->fs_small, th->fg, "selected (R resets)");
+    }
 
     int n_steps = ix->n_steps;
     int cur = q->phase == PH_END ? n_steps - 1 : q->step;
@@ -151,15 +169,28 @@ void view_beam(const ViewCtx *c) {
                 Rect r = {x, curn[i].y, node_w, node_h};
                 /* edge from the parent */
                 float py = -1;
-                int pbest = 0;
+                int pbest = 0, pgreedy = 0, psel = 0;
                 for (int p = 0; p < nprev; p++)
-                    if (prev[p].h->id == h->parent && prev[p].h->status == TL_KEPT) { py = prev[p].y + node_h / 2; pbest = prev[p].h->on_best; }
+                    if (prev[p].h->id == h->parent && prev[p].h->status == TL_KEPT) {
+                        py = prev[p].y + node_h / 2;
+                        pbest = prev[p].h->on_best;
+                        pgreedy = prev[p].h->on_greedy;
+                        psel = prev[p].h->on_sel || (col - 1 == 0 && ix->sel_node >= 0);
+                    }
                 if (py >= 0 && col > first) {
                     float px = x - colw + node_w;
                     int best_edge = decided && h->on_best && pbest;
-                    Color ec = best_edge ? th->accent : (decided && h->status == TL_PRUNED) ? th->pruned : th->fg_dim;
-                    if (decided && h->status == TL_PRUNED) draw_dashed(dl, px, py, x, r.y + node_h / 2, ec, 1, 3);
-                    else draw_line(dl, px, py, x, r.y + node_h / 2, ec, best_edge ? 4 * th->line : th->line);
+                    int greedy_edge = decided && h->on_greedy && pgreedy;
+                    int sel_edge = h->on_sel && psel;
+                    float ey = r.y + node_h / 2;
+                    if (sel_edge) draw_line(dl, px, py, x, ey, th->fg, 7 * th->line);
+                    Color ec = best_edge ? th->accent : (decided && h->status != TL_KEPT && h->status != TL_FINISHED) ? th->pruned : th->fg_dim;
+                    if (greedy_edge && best_edge) { /* both: orange with a purple core */
+                        draw_line(dl, px, py, x, ey, th->accent, 5 * th->line);
+                        draw_line(dl, px, py, x, ey, th->neg, 1.5f * th->line);
+                    } else if (greedy_edge) draw_line(dl, px, py, x, ey, th->neg, 3 * th->line);
+                    else if (decided && h->status != TL_KEPT && h->status != TL_FINISHED) draw_dashed(dl, px, py, x, ey, ec, 1, 3);
+                    else draw_line(dl, px, py, x, ey, ec, best_edge ? 4 * th->line : th->line);
                 }
                 Color tc = th->fg;
                 if (!decided) {
@@ -174,15 +205,18 @@ void view_beam(const ViewCtx *c) {
                     draw_rect_line(dl, rect_inset(r, h->on_best ? 4 * th->line : 3), th->finished, 1);
                 } else {
                     dashed_rect(dl, r, th->pruned, 1);
+                    if (h->status == TL_BLOCKED) draw_line(dl, r.x, r.y + r.h, r.x + r.w, r.y, th->pruned, 1.5f);
                     tc = th->pruned;
                 }
+                if (h->on_sel && col > 0 && (ix->hyps + ix->sel_node) == h) draw_rect_line(dl, rect_inset(r, -3), th->fg, 3 * th->line);
+                else if (h->on_sel && col > 0) draw_rect_line(dl, rect_inset(r, -2), th->fg, 1.5f * th->line);
                 if (col == 0) snprintf(buf, sizeof buf, "<start>");
                 else snprintf(buf, sizeof buf, "%s  %.2f", h->token_str, h->score);
                 draw_text_fit(dl, r.x + 4, r.y + node_h / 2 - labs / 2, th->fs_small, tc, buf, node_w - (h->on_greedy ? 22 : 8));
-                if (h->on_greedy && col > 0) {
+                if (h->on_greedy && col > 0 && decided) {
                     Rect g = {r.x + node_w - 16, r.y + node_h / 2 - labs / 2, 14, labs};
-                    draw_rect_line(dl, g, th->fg, 1);
-                    draw_text_centered(dl, g.x + 7, g.y + labs / 2, th->fs_small - 2, th->fg, "G");
+                    draw_rect(dl, g, th->neg);
+                    draw_text_centered(dl, g.x + 7, g.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
                 }
                 if (draw_hot(dl, r) && col > 0) {
                     const char *what = !decided ? "candidate (selection not shown yet)"
@@ -190,10 +224,12 @@ void view_beam(const ViewCtx *c) {
                                        : h->status == TL_FINISHED ? "finished: ended with <EOS>"
                                        : h->status == TL_BLOCKED ? "blocked"
                                                                  : "pruned: not among the k best";
-                    draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s",
+                    draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s%s\n"
+                                     "click: select it (views 3\xe2\x80\x93" "5 follow its path); then F: what-if, force it",
                                  h->token_str, h->parent, h->step + 1, h->token_logprob, h->cum_logprob, h->score, what,
                                  decided && h->reason && *h->reason ? " (" : "", decided && h->reason ? h->reason : "",
-                                 decided && h->reason && *h->reason ? ")" : "");
+                                 decided && h->reason && *h->reason ? ")" : "", h->on_greedy ? "\non greedy's path" : "");
+                    if (c->pick) *c->pick = (ViewPick){PICK_NODE, h->step, h->token, (int)(h - ix->hyps)};
                 }
             }
         }

@@ -23,7 +23,7 @@ void view_heatmap(const ViewCtx *c) {
     int S = ix->S;
     char sub[200];
     snprintf(sub, sizeof sub, "row t: the attention weights of decoder step t over the source; white = 1, black = 0%s",
-             ix->is_beam ? "; best beam hypothesis" : "");
+             !ix->is_beam ? "" : ix->sel_node >= 0 ? "; the beam hypothesis selected in the tree (R: back to the best)" : "; best beam hypothesis");
     float top = vk_title(c, "Alignment: which source words each output word looked at", sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
     float lab = draw_line_height(th->fs);

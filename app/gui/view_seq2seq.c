@@ -28,7 +28,7 @@ void view_seq2seq(const ViewCtx *c) {
     char sub[256];
     snprintf(sub, sizeof sub, "encoder (blue) reads the source; decoder (red) writes one word per step%s%s",
              strcmp(ix->scorer, "none") ? ", looking back through attention (arcs below)" : " from the last encoder h only",
-             ix->is_beam ? "; beam: the best hypothesis" : "");
+             !ix->is_beam ? "" : ix->sel_node >= 0 ? "; beam: the hypothesis selected in the tree" : "; beam: the best hypothesis");
     float top = vk_title(c, "Sequence to sequence: two RNNs", sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 6 * sc};
     float lab = draw_line_height(th->fs) + 2, labs = draw_line_height(th->fs_small);
@@ -122,9 +122,12 @@ void view_seq2seq(const ViewCtx *c) {
                 if (kw + vw + 10 <= row.w) draw_text(dl, row.x + row.w - vw - 2, row.y, th->fs_small, th->fg_dim, buf);
                 else vw = -8;
                 draw_text_fit(dl, row.x + 2, row.y, th->fs_small, th->fg, tk, row.w - vw - 10);
-                if (draw_hot(dl, row))
-                    draw_tooltip(dl, "P(\"%s\") = %.4f at decoder step %d (log-prob %.3f)\nrank %d of the output distribution%s", tk, pr[r],
-                                 s + 1, log(pr[r] > 0 ? pr[r] : 1e-30), r + 1, is_ch ? "; chosen" : "");
+                if (draw_hot(dl, row)) {
+                    draw_tooltip(dl, "P(\"%s\") = %.4f at decoder step %d (log-prob %.3f)\nrank %d of the output distribution%s%s", tk, pr[r],
+                                 s + 1, log(pr[r] > 0 ? pr[r] : 1e-30), r + 1, is_ch ? "; chosen" : "",
+                                 is_ch ? "" : "\nclick: what-if, force this token here and let the model continue (view 7 compares)");
+                    if (c->pick && !is_ch) *c->pick = (ViewPick){PICK_TOKEN, s, ids[r], -1};
+                }
             }
         } else {
             draw_rect_line(dl, ob, th->grid, 1);

@@ -237,7 +237,9 @@ static const Case CASES[] = {
     {"compare-no-partner-light", BEAM, NULL, VIEW_COMPARE, -1, PH_END, 0, NULL, 0, -1, -1},
     {"beam-luong-end-light", BEAM, GREEDY, VIEW_BEAM, -1, PH_END, 0, NULL, 0, -1, -1},
     {"beam-luong-dec3-light", BEAM, GREEDY, VIEW_BEAM, 2, PH_CHOSEN, 0, NULL, 0, -1, -1},
-    {"beam-luong-select-du-light", BEAM, GREEDY, VIEW_BEAM, -1, PH_END, 0, "du", 2, -1, -1},
+    {"beam-luong-select-du-light", BEAM, GREEDY, VIEW_BEAM, 3, PH_CHOSEN, 0, "du", 2, -1, -1},
+    {"beam-luong-dec3-hover-light", BEAM, GREEDY, VIEW_BEAM, 2, PH_CHOSEN, 0, NULL, 0, 420, 221},
+    {"seq2seq-luong-select-du-light", BEAM, GREEDY, VIEW_SEQ2SEQ, -1, PH_END, 0, "du", 2, -1, -1},
     {"heatmap-luong-select-du-light", BEAM, GREEDY, VIEW_HEATMAP, -1, PH_END, 0, "du", 2, -1, -1},
 };
 

@@ -1,0 +1,216 @@
+/* test_whatif.c — what-if from the GUI state is the core's forced-prefix decode: forcing a
+ * token at step s (gui_whatif, the path of the click in view 3 or the F key in view 6)
+ * gives a trace byte-identical to decode_run with force_prefix = the shown path's first s
+ * tokens + that token; on the shipped beam-beats-greedy example forcing "des" at step 3
+ * makes greedy find beam's output; the comparison partner is decoded alongside; beam
+ * controls re-decode with the chosen options; bad requests get clear messages. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "compare.h"
+#include "gui.h"
+
+#define SENTENCE "<2fr> the pages of the films worked in june ."
+
+static void open_model(GuiState *g, int beam) {
+    Status st = {{0}};
+    gui_state_init(g);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/models/en-fr-es-luong-lstm.safetensors", ATTNSTEP_SOURCE_DIR);
+    if (gui_load_model(g, path, &st)) fail_msg("%s", st.message);
+    snprintf(g->input, sizeof g->input, "%s", SENTENCE);
+    g->beam = beam;
+    if (gui_run_model(g, &st)) fail_msg("%s", st.message);
+}
+
+/* JSONL text of a trace (malloc'd). */
+static char *jsonl(const Trace *t) {
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    Status st = {{0}};
+    if (!f || trace_write_jsonl(t, f, &st)) fail_msg("write: %s", st.message);
+    fclose(f);
+    return buf;
+}
+
+/* The core's own forced-prefix decode with the GUI's options, on its own copy of the model. */
+static char *core_forced(const GuiState *g, const int *prefix, int n) {
+    DecodeOptions o;
+    gui_decode_options(g, &o);
+    memcpy(o.force_prefix, prefix, (size_t)n * sizeof *prefix);
+    o.force_prefix_len = n;
+    Status st = {{0}};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/models/en-fr-es-luong-lstm.safetensors", ATTNSTEP_SOURCE_DIR);
+    Seq2Seq *m = seq2seq_load(path, &st);
+    if (!m) fail_msg("%s", st.message);
+    int ids[SEQ2SEQ_MAX_SOURCE], S = 0;
+    if (seq2seq_source_ids(m, SENTENCE, ids, SEQ2SEQ_MAX_SOURCE, &S, NULL, &st)) fail_msg("%s", st.message);
+    Trace *t = trace_new();
+    EventSink sink = trace_sink(t);
+    DecodeResult res;
+    if (decode_run(m, ids, S, &o, &sink, &res, &st)) fail_msg("%s", st.message);
+    decode_result_free(&res);
+    char *s = jsonl(t);
+    trace_free(t);
+    seq2seq_free(m);
+    return s;
+}
+
+static int tid(const GuiState *g, const char *tok) {
+    int id = vocab_id(g->model->tgt_vocab, tok);
+    if (id < 0) fail_msg("no token %s", tok);
+    return id;
+}
+
+static void test_greedy_whatif_is_forced_prefix(void **state) {
+    (void)state;
+    GuiState g;
+    open_model(&g, 0);
+    assert_false(g.ix.is_beam);
+    assert_true(g.have_alt);            /* beam k = 5 alongside */
+    assert_true(g.alt_ix.is_beam);
+    assert_int_equal(g.alt_ix.beam_size, 5);
+    assert_string_equal(event_get_str(g.ix.run_end, "output"), "les pages du films ont travaillé en juin .");
+    Status st = {{0}};
+    int des = tid(&g, "des");
+    assert_int_equal(gui_whatif(&g, 2, des, &st), 0);
+    assert_true(g.have_whatif);
+    assert_int_equal(g.whatif_step, 2);
+    int prefix[3] = {tid(&g, "les"), tid(&g, "pages"), des};
+    char *want = core_forced(&g, prefix, 3), *got = jsonl(g.whatif_trace);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    /* forcing "des" makes greedy find beam's (better) output */
+    assert_string_equal(event_get_str(g.whatif_ix.run_end, "output"), "les pages des films ont travaillé en juin .");
+    CmpPath *p = calloc(2, sizeof *p);
+    assert_int_equal(cmp_greedy_path(&g.whatif_ix, &p[0]), 0);
+    assert_int_equal(cmp_greedy_path(&g.ix, &p[1]), 0);
+    assert_float_equal(p[0].logprob, -0.8382, 1e-3);
+    assert_true(p[0].logprob > p[1].logprob + 0.5);
+    assert_string_equal(p[0].tok[2], "des");
+    free(p);
+    /* the click path: a pick in view 3 runs the same what-if, the status line has the difference */
+    gui_whatif_reset(&g);
+    assert_false(g.have_whatif);
+    g.pick = (ViewPick){PICK_TOKEN, 2, des, -1};
+    gui_apply_pick(&g);
+    assert_true(g.have_whatif);
+    assert_false(g.message_error);
+    assert_non_null(strstr(g.message, "+0.56"));
+    /* bad requests */
+    assert_int_equal(gui_whatif(&g, g.ix.n_steps, des, &st), -1);
+    assert_non_null(strstr(st.message, "outside the decode"));
+    assert_int_equal(gui_whatif(&g, 1, vocab_size(g.model->tgt_vocab), &st), -1);
+    assert_non_null(strstr(st.message, "not in the model's target vocabulary"));
+    assert_int_equal(gui_whatif(&g, -1, des, &st), -1);
+    /* a new run forgets the what-if */
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    assert_false(g.have_whatif);
+    gui_state_free(&g);
+}
+
+static void test_beam_whatif_from_selected_node(void **state) {
+    (void)state;
+    GuiState g;
+    open_model(&g, 5);
+    assert_true(g.ix.is_beam);
+    assert_true(g.have_alt);
+    assert_false(g.alt_ix.is_beam);
+    /* select the pruned candidate "d'" of step 3 ... */
+    int node = -1;
+    for (int i = 0; i < g.ix.n_hyps; i++)
+        if (g.ix.hyps[i].step == 2 && !strcmp(g.ix.hyps[i].token_str, "d'") && g.ix.hyps[i].status == TL_KEPT) node = i;
+    assert_true(node >= 0);
+    Status st = {{0}};
+    assert_int_equal(gui_select_node(&g, node, &st), 0);
+    /* ... and force it (the F key) */
+    g.pick = (ViewPick){PICK_TOKEN, g.ix.hyps[node].step, g.ix.hyps[node].token, -1};
+    gui_apply_pick(&g);
+    assert_true(g.have_whatif);
+    assert_true(g.whatif_ix.is_beam);
+    int prefix[3] = {tid(&g, "les"), tid(&g, "pages"), tid(&g, "d'")};
+    char *want = core_forced(&g, prefix, 3), *got = jsonl(g.whatif_trace);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    const char *out = event_get_str(g.whatif_ix.run_end, "output");
+    assert_int_equal(strncmp(out, "les pages d' ", 12), 0);
+    gui_state_free(&g);
+}
+
+static void test_controls_redecode(void **state) {
+    (void)state;
+    GuiState g;
+    open_model(&g, 5);
+    Status st = {{0}};
+    /* n-best, length penalty and blocking reach the decoder */
+    g.nbest = 4;
+    g.lenpen = LENPEN_GNMT;
+    g.alpha = 1.0f;
+    g.no_repeat = 2;
+    g.min_len = 3;
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    assert_string_equal(event_get_str(g.ix.run, "lenpen"), "gnmt");
+    assert_int_equal(event_get_int(g.ix.run, "nbest", 0), 4);
+    assert_int_equal(event_get_int(g.ix.run, "no_repeat_ngram", 0), 2);
+    assert_int_equal(event_get_int(g.ix.run, "min_len", 0), 3);
+    int nb = 0;
+    event_get_strs(g.ix.run_end, "nbest", &nb);
+    assert_int_equal(nb, 4);
+    /* the greedy partner shares the length limits, not the beam options */
+    assert_string_equal(event_get_str(g.alt_ix.run, "strategy"), "greedy");
+    g.max_len = 6;
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    assert_int_equal(event_get_int(g.ix.run, "max_len", 0), 6);
+    assert_int_equal(event_get_int(g.alt_ix.run, "max_len", 0), 6);
+    assert_true(g.alt_ix.n_steps <= 6);
+    g.max_len = 0;
+    /* n-best above k is clamped, not an error */
+    g.nbest = 9;
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    event_get_strs(g.ix.run_end, "nbest", &nb);
+    assert_int_equal(nb, 5);
+    /* an impossible minimum length is refused with the core's message; the old trace stays */
+    g.min_len = 5000;
+    const Trace *before = g.trace;
+    assert_int_equal(gui_run_model(&g, &st), -1);
+    assert_non_null(strstr(st.message, "min-len"));
+    assert_ptr_equal(g.trace, before);
+    gui_state_free(&g);
+}
+
+static void test_whatif_needs_model(void **state) {
+    (void)state;
+    GuiState g;
+    gui_state_init(&g);
+    Status st = {{0}};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/render/traces/en-fr-es-luong-lstm-greedy.jsonl", ATTNSTEP_SOURCE_DIR);
+    assert_int_equal(gui_load_trace(&g, path, &st), 0);
+    assert_int_equal(gui_whatif(&g, 1, 5, &st), -1);
+    assert_non_null(strstr(st.message, "needs a model"));
+    g.pick = (ViewPick){PICK_TOKEN, 1, 5, -1};
+    gui_apply_pick(&g);
+    assert_true(g.message_error);
+    gui_state_free(&g);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_greedy_whatif_is_forced_prefix),
+        cmocka_unit_test(test_beam_whatif_from_selected_node),
+        cmocka_unit_test(test_controls_redecode),
+        cmocka_unit_test(test_whatif_needs_model),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
