@@ -277,7 +277,17 @@ int lesson_export(int argc, char **argv) {
     }
     if (!path || !out) { export_usage(stderr); return 2; }
     if (theme_index(theme) < 0) { fprintf(stderr, "lesson export: unknown theme '%s' (light, dark, projector)\n", theme); return 2; }
-    if (mkdir(out, 0777) && errno != EEXIST) { fprintf(stderr, "lesson export: cannot create %s: %s\n", out, strerror(errno)); return 1; }
+    /* like mkdir -p */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", out);
+    for (char *c = dir + 1;; c++) {
+        if (*c != '/' && *c) continue;
+        char keep = *c;
+        *c = 0;
+        if (mkdir(dir, 0777) && errno != EEXIST) { fprintf(stderr, "lesson export: cannot create %s: %s\n", dir, strerror(errno)); return 1; }
+        *c = keep;
+        if (!keep) break;
+    }
     const char *dirs[4];
     int nd = lesson_model_dirs(dirs, 4);
     Deck d;
