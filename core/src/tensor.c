@@ -35,7 +35,11 @@ static inline float hsum8(__m256 v) {
 #define VEC_LOAD(p) _mm512_loadu_ps(p)
 #define VEC_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define VEC_HSUM(v) _mm512_reduce_add_ps(v)
-#define VEC_TO256(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
+/* The first two halving steps of GCC's _mm512_reduce_add_ps, in its order. */
+static inline __m128 vec_to128(__m512 v) {
+    __m256 t = _mm256_add_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)), _mm512_castps512_ps256(v));
+    return _mm_add_ps(_mm256_extractf128_ps(t, 1), _mm256_castps256_ps128(t));
+}
 #define LINEAR_R4_MAX_B 5 /* 4·B accumulators + 4 weight vectors + x fit the 32 registers */
 #else
 #define VEC __m256
@@ -44,14 +48,19 @@ static inline float hsum8(__m256 v) {
 #define VEC_LOAD(p) _mm256_loadu_ps(p)
 #define VEC_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define VEC_HSUM(v) hsum8(v)
-#define VEC_TO256(v) (v)
+/* The first halving step of hsum8, in its order. */
+static inline __m128 vec_to128(__m256 v) { return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); }
 #define LINEAR_R4_MAX_B 2 /* 16 registers */
 #endif
 
-/* The four sums of a, b, c, d (8 lanes each) as one 4-lane vector (a, b, c, d). */
-static inline __m128 hsum8x4(__m256 a, __m256 b, __m256 c, __m256 d) {
-    __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+/* The totals of four accumulators at once, as one 4-lane vector (a, b, c, d), each
+ * summed in exactly the order VEC_HSUM sums one accumulator ((x0 + x2) + (x1 + x3) after
+ * the halving steps), so results are bit-identical to the one-at-a-time reduction (and
+ * committed traces stay byte-identical). */
+static inline __m128 vec_hsum4(VEC a, VEC b, VEC c, VEC d) {
+    __m128 r0 = vec_to128(a), r1 = vec_to128(b), r2 = vec_to128(c), r3 = vec_to128(d);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3); /* r0 = (a0, b0, c0, d0), r1 = (a1, ...), ... */
+    return _mm_add_ps(_mm_add_ps(r0, r2), _mm_add_ps(r1, r3));
 }
 
 /* As LINEAR_SMALL_BATCH below, four rows of W at a time: each x load feeds 4 FMAs and the
@@ -78,8 +87,7 @@ static inline __m128 hsum8x4(__m256 a, __m256 b, __m256 c, __m256 d) {
             for (int b = 0; b < BB; b++) {                                                      \
                 const float *x = X + (size_t)b * N;                                             \
                 float s[4];                                                                     \
-                _mm_storeu_ps(s, hsum8x4(VEC_TO256(a0[b]), VEC_TO256(a1[b]), VEC_TO256(a2[b]),  \
-                                         VEC_TO256(a3[b])));                                    \
+                _mm_storeu_ps(s, vec_hsum4(a0[b], a1[b], a2[b], a3[b]));                        \
                 for (int k = NV; k < N; k++) {                                                  \
                     s[0] += w0[k] * x[k]; s[1] += w1[k] * x[k];                                 \
                     s[2] += w2[k] * x[k]; s[3] += w3[k] * x[k];                                 \
@@ -143,22 +151,47 @@ LINEAR_SMALL_BATCH(6)
 LINEAR_SMALL_BATCH(7)
 LINEAR_SMALL_BATCH(8)
 
-/* Dispatches B = 2..8 to its kernel; 0 when B is out of range. */
+/* Up to this many rows, Y += X W^T runs through the small-batch kernels (in row blocks, each
+ * streaming W once) instead of OpenBLAS sgemm. sgemm packs all of W on every call and costs
+ * several times more for a few rows: a beam-10 decoder step (10 rows) takes ~8x a beam-5 one
+ * (docs/PERFORMANCE.md), and row blocks up to ~24 rows would be 1.3-2.3x faster than sgemm.
+ * It stays at 8 because sgemm's summation order differs in the last bit, and the committed
+ * traces of the tests (encoder passes of 9+ tokens, beams of 9+) must stay byte-identical;
+ * raising it means regenerating those fixtures. */
+#ifndef LINEAR_SMALL_MAX_ROWS
+#define LINEAR_SMALL_MAX_ROWS 8
+#endif
+
+/* Dispatches B = 2..LINEAR_SMALL_MAX_ROWS to the kernels, in balanced blocks of at most
+ * LINEAR_R4_MAX_B rows (or 8 for the two-row kernels); 0 when B is out of range. Every
+ * kernel computes each output in the same order, so the blocking never changes results. */
 static int linear_small(float *Y, const float *X, const float *W, int B, int N, int M) {
     static void (*const kernels[9])(float *, const float *, const float *, int, int) = {
         NULL, NULL, linear_small_2, linear_small_3, linear_small_4, linear_small_5, linear_small_6,
         linear_small_7, linear_small_8};
-    if (B < 2 || B > 8) return 0;
-    kernels[B](Y, X, W, N, M);
+    if (B < 2 || B > LINEAR_SMALL_MAX_ROWS) return 0;
+    if (B <= 8 && (B <= LINEAR_R4_MAX_B || LINEAR_R4_MAX_B < 5)) { kernels[B](Y, X, W, N, M); return 1; }
+    int per = LINEAR_R4_MAX_B >= 5 ? LINEAR_R4_MAX_B : 8;
+    int blocks = (B + per - 1) / per, done = 0;
+    for (int k = 0; k < blocks; k++) {
+        int rows = (B - done) / (blocks - k); /* balanced: sizes differ by at most one */
+        if (rows == 1) cblas_sgemv(CblasRowMajor, CblasNoTrans, M, N, 1.0f, W, N, X + (size_t)done * N, 1, 1.0f, Y + (size_t)done * M, 1);
+        else kernels[rows](Y + (size_t)done * M, X + (size_t)done * N, W, N, M);
+        done += rows;
+    }
     return 1;
 }
+#endif
+
+#ifndef LINEAR_SMALL_MAX_ROWS
+#define LINEAR_SMALL_MAX_ROWS 8 /* no small-batch kernels: only where bias is copied first */
 #endif
 
 static void linear(float *Y, const float *X, const float *W, const float *b,
                    int B, int N, int M, int accumulate) {
     assert(Y && X && W && B > 0 && N > 0 && M > 0);
     float beta = accumulate ? 1.0f : 0.0f;
-    if (b || (!accumulate && B > 1 && B <= 8)) {
+    if (b || (!accumulate && B > 1 && B <= LINEAR_SMALL_MAX_ROWS)) {
         for (int r = 0; r < B; r++) {
             float *y = Y + (size_t)r * M;
             if (!b) { if (!accumulate) memset(y, 0, (size_t)M * sizeof *y); }
