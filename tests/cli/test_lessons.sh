@@ -33,6 +33,11 @@ for en in lessons/en/*.md; do
   [ "$cjk" -ge 20 ] || { echo "FAIL: $zh has only $cjk lines of Chinese text"; fail=1; }
 done
 
+# the example in docs/lessons.md is a lesson that passes the check
+awk '/^````markdown$/{f=1; next} /^````$/{f=0} f' docs/lessons.md | sed 's/  *\xe2\x86\x90 .*$//' >"$tmp/example.md"
+out=$("$bin" lesson check "$tmp/example.md" 2>&1)
+grep -q "example.md: 1 slide, 0 errors, 0 warnings" <<<"$out" || { echo "FAIL: the example of docs/lessons.md: $out"; fail=1; }
+
 # a bad lesson: each problem on its line, exit code 1, no crash
 cat >"$tmp/bad.md" <<'LESSON'
 ## One

@@ -10,7 +10,6 @@
  *   model: en-fr-es-tutorial          assets/models/NAME.safetensors, or a path
  *   input: <2fr> the black cat        the source sentence
  *   strategy: beam 3                  greedy | beam K   (also "beam: K")
- *   max-length: 20                    decoder step cap (0: the model's)
  *   view: heatmap                     none | cell | unrolled | seq2seq | attention | heatmap | beam
  *   position: step 3 attention        see "Positions" below
  *   highlight: source 2               source N | target N | a token's text (repeatable)
@@ -101,7 +100,6 @@ typedef struct LessonSettings {
     char model[512];    /* as written: a name (assets/models/NAME.safetensors) or a path; "" none */
     char input[1024];   /* "" none */
     int beam;           /* 0: greedy, else beam width */
-    int max_len;        /* 0: the model's cap */
     LessonView view;
     LessonPos pos;
     LessonHighlight hl[LESSON_MAX_HIGHLIGHTS];

@@ -354,13 +354,13 @@ static void trim(char *s) {
     if (i) memmove(s, s + i, n - i + 1);
 }
 
-static const char *DIRECTIVES = "model, input, strategy, beam, max-length, view, position, highlight, zoom, lang";
+static const char *DIRECTIVES = "model, input, strategy, beam, view, position, highlight, zoom, lang";
 
 /* Applies one "key: value" to set (slide or front); front-only keys when front. */
 static void directive(Parse *p, LessonSettings *set, int front, int line, char *key, char *val, int *seen) {
     Lesson *l = p->l;
     for (char *c = key; *c; c++) *c = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
-    static const char *keys[] = {"model", "input", "strategy", "beam", "max-length", "view", "position", "highlight", "zoom", "lang"};
+    static const char *keys[] = {"model", "input", "strategy", "beam", "view", "position", "highlight", "zoom", "lang"};
     int k = 0;
     for (; k < (int)(sizeof keys / sizeof keys[0]); k++)
         if (!strcmp(key, keys[k])) break;
@@ -368,7 +368,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         lesson_problem(l, line, 0, "unknown directive \"%.60s\" (known: %s)", key, DIRECTIVES);
         return;
     }
-    if (k != 7 && seen[k]) { lesson_problem(l, line, 0, "directive \"%s\" given twice in one block (line %d)", key, seen[k]); return; }
+    if (k != 6 && seen[k]) { lesson_problem(l, line, 0, "directive \"%s\" given twice in one block (line %d)", key, seen[k]); return; }
     seen[k] = line;
     if (!*val && k != 1) { lesson_problem(l, line, 0, "directive \"%s\" needs a value", key); return; }
     Status st = {{0}};
@@ -403,12 +403,6 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         break;
     }
     case 4: {
-        int n = parse_count(val);
-        if (n < 0 || n > 10000) { lesson_problem(l, line, 0, "max-length \"%.60s\" must be 0..10000 (0: the model's)", val); return; }
-        set->max_len = n;
-        break;
-    }
-    case 5: {
         char buf[64];
         snprintf(buf, sizeof buf, "%.60s", val);
         for (char *c = buf; *c; c++) *c = (char)tolower((unsigned char)*c);
@@ -418,11 +412,11 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         set->line_view = line;
         break;
     }
-    case 6:
+    case 5:
         if (lesson_pos_parse(val, &set->pos, &st)) { lesson_problem(l, line, 0, "%s", st.message); return; }
         set->line_pos = line;
         break;
-    case 7: {
+    case 6: {
         if (set->n_hl >= LESSON_MAX_HIGHLIGHTS) { lesson_problem(l, line, 0, "more than %d highlights on one slide", LESSON_MAX_HIGHLIGHTS); return; }
         LessonHighlight h = {0};
         h.line = line;
@@ -442,7 +436,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         set->hl[set->n_hl++] = h;
         break;
     }
-    case 8: {
+    case 7: {
         float z = 0, x = 0.5f, y = 0.5f;
         char tail = 0;
         int n = sscanf(val, "%f at %f , %f %c", &z, &x, &y, &tail);
@@ -460,7 +454,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         set->line_zoom = line;
         break;
     }
-    case 9:
+    case 8:
         if (!front) { lesson_problem(l, line, 0, "lang belongs in the block before the first slide"); return; }
         if (strcmp(val, "en") && strcmp(val, "zh")) { lesson_problem(l, line, 0, "unknown lang \"%.20s\" (en, zh)", val); return; }
         snprintf(l->lang, sizeof l->lang, "%s", val);

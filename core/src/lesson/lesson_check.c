@@ -123,7 +123,6 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     DecodeOptions o;
     decode_options_default(&o);
     if (set->beam > 0) { o.strategy = DECODE_BEAM; o.beam_size = set->beam; o.nbest = 1; }
-    if (set->max_len > 0) o.max_len = set->max_len;
     Counts c = {0, 0, 0};
     EventSink sink = {count_emit, &c};
     DecodeResult res;
@@ -240,7 +239,7 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
         if (!me || !me->m) continue; /* already reported */
         if (!set->input[0]) { lesson_problem(l, vline, 0, "view \"%s\" needs an input sentence (input: ...)", lesson_view_name(set->view)); continue; }
         char key[sizeof run->key];
-        snprintf(key, sizeof key, "%.1000s|%d|%d|%.680s", me->path, set->beam, set->max_len, set->input);
+        snprintf(key, sizeof key, "%.1000s|%d|%.680s", me->path, set->beam, set->input);
         if (strcmp(key, run->key)) {
             run_clear(run);
             snprintf(run->key, sizeof run->key, "%s", key);
