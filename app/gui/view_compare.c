@@ -125,12 +125,16 @@ void view_compare(const ViewCtx *c) {
     for (int i = 0; i < nb && nr < MAX_ROWS && (i == 0 || nr < fit - (have_w ? 1 : 0)); i++) {
         rows[nr].p = &bp[i];
         snprintf(rows[nr].label, sizeof rows[0].label, i == 0 ? "beam k=%d best" : "beam #%d", i == 0 ? bix->beam_size : i + 1);
+        if (i > 0 && cmp_divergence(&bp[i], gp) < 0) {
+            size_t l = strlen(rows[nr].label);
+            snprintf(rows[nr].label + l, sizeof rows[0].label - l, " = greedy");
+        }
         rows[nr].col = i == 0 ? th->accent : th->fg_dim;
         rows[nr++].shape = i == 0 ? 1 : 2;
     }
     if (have_w && nr < MAX_ROWS) {
         rows[nr].p = wp;
-        snprintf(rows[nr].label, sizeof rows[0].label, "what-if");
+        snprintf(rows[nr].label, sizeof rows[0].label, "what-if (%s)", c->what_if->is_beam ? "beam" : "greedy");
         rows[nr].col = th->finished;
         rows[nr++].shape = 3;
     }
@@ -148,7 +152,7 @@ void view_compare(const ViewCtx *c) {
     label_w += 30 * sc;
     float cw;
     int first, count;
-    vk_strip(T, a.w - label_w - 70 * sc, 58 * sc, 120 * sc, focus, &cw, &first, &count);
+    vk_strip(T, a.w - label_w - (have_w ? 130 : 70) * sc, 58 * sc, 120 * sc, focus, &cw, &first, &count);
     float gx = a.x + label_w;
     char buf[300];
 
@@ -194,7 +198,9 @@ void view_compare(const ViewCtx *c) {
         }
         /* the total at the end of the row */
         if (shown >= p->n) {
-            snprintf(buf, sizeof buf, "%.3f", p->logprob);
+            const CmpPath *base = ix->is_beam ? &bp[0] : gp; /* the model's own output */
+            if (p == wp) snprintf(buf, sizeof buf, "%.3f (%+.3f)", p->logprob, p->logprob - base->logprob);
+            else snprintf(buf, sizeof buf, "%.3f", p->logprob);
             float ex = gx + count * cw + 6 * sc;
             draw_text(dl, ex, ry + row_h / 2 - lab / 2, th->fs, r == 0 || (r == 1 && p != wp) ? rows[r].col : th->fg, buf);
         }
@@ -229,10 +235,13 @@ void view_compare(const ViewCtx *c) {
             draw_dashed(dl, dx, grid_y - 2, dx, ch.y + ch.h, th->fg, 2 * th->line, 5);
         }
         /* lines, drawn back to front: other n-best, what-if, beam best, greedy */
-        static const int order_pref[MAX_ROWS] = {2, 3, 4, 5, 1, 0};
-        for (int oi = 0; oi < MAX_ROWS; oi++) {
-            int r = order_pref[oi];
-            if (r >= nr) continue;
+        int order[MAX_ROWS], no = 0, wrow = have_w ? nr - 1 : -1;
+        for (int r = 2; r < nr; r++) if (r != wrow) order[no++] = r;
+        order[no++] = 1;
+        order[no++] = 0;
+        if (wrow >= 0) order[no++] = wrow; /* dashed, on top: it often coincides with another path */
+        for (int oi = 0; oi < no; oi++) {
+            int r = order[oi];
             /* row indices: 0 greedy, 1 beam best, 2.. others (what-if last) */
             const CmpPath *p = rows[r].p;
             float thick = r <= 1 ? 3 * th->line : 1.5f * th->line;
@@ -240,7 +249,8 @@ void view_compare(const ViewCtx *c) {
             for (int s = first; s < first + count && s < p->n && s < shown; s++) {
                 float x = gx + (s - first) * cw + cw / 2;
                 float yy = ch.y + (float)(p->cum[s] / ymin) * ch.h;
-                if (s > first) draw_line(dl, px, py, x, yy, rows[r].col, thick);
+                if (s > first && r == wrow) draw_dashed(dl, px, py, x, yy, rows[r].col, 2.5f * th->line, 6);
+                else if (s > first) draw_line(dl, px, py, x, yy, rows[r].col, thick);
                 px = x;
                 py = yy;
             }
@@ -260,10 +270,10 @@ void view_compare(const ViewCtx *c) {
             int last = gp->n < bp[0].n ? gp->n - 1 : bp[0].n - 1;
             char note[300];
             if (dg > 0)
-                snprintf(note, sizeof note, "dashed: first divergence (step %d), greedy ahead by %.3f: it took the locally best token \"%.40s\"", div + 1, dg,
+                snprintf(note, sizeof note, "vertical line: first divergence (step %d), greedy ahead by %.3f: it took the locally best token \"%.40s\"", div + 1, dg,
                          vk_tok(gp->tok[div]));
             else
-                snprintf(note, sizeof note, "dashed: first divergence (step %d), greedy already behind by %.3f", div + 1, -dg);
+                snprintf(note, sizeof note, "vertical line: first divergence (step %d), greedy already behind by %.3f", div + 1, -dg);
             if (shown > last && last > div) {
                 size_t l = strlen(note);
                 snprintf(note + l, sizeof note - l, "; after step %d beam is ahead by %.3f", last + 1, bp[0].cum[last] - gp->cum[last]);
