@@ -59,6 +59,8 @@ static ViewId view_of(LessonView v) {
     case LESSON_VIEW_SEQ2SEQ: return VIEW_SEQ2SEQ;
     case LESSON_VIEW_HEATMAP: return VIEW_HEATMAP;
     case LESSON_VIEW_BEAM: return VIEW_BEAM;
+    case LESSON_VIEW_COMPARE: return VIEW_COMPARE;
+    case LESSON_VIEW_TRANSFORMER: return VIEW_TRANSFORMER;
     default: return VIEW_ATTENTION;
     }
 }
@@ -127,7 +129,7 @@ int deck_resolve_pos(const TraceIndex *ix, const LessonPos *p) {
     case LESSON_POS_START: return 0;
     case LESSON_POS_END: return ix->n_pos - 1;
     case LESSON_POS_ENC_DONE: {
-        int last = -1;
+        int last = 0; /* a Transformer has no encoder steps: its encoder is shown from the start */
         for (int i = 0; i < ix->n_pos; i++)
             if (ix->pos[i].phase == PH_ENC) last = i;
         return last;
@@ -637,7 +639,8 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
             if (zp && mx >= 0) { dl->mouse_x = (mx - t.cx) / t.z + t.px; dl->mouse_y = (my - t.cy) / t.z + t.py; }
             draw_clip(dl, view);
             int k0 = dl->count;
-            ViewCtx vc = {.ix = &d->g.ix, .pos = d->g.pos, .th = th, .dl = dl, .area = view, .anim = d->g.anim};
+            ViewCtx vc = {.ix = &d->g.ix, .pos = d->g.pos, .th = th, .dl = dl, .area = view, .anim = d->g.anim,
+                          .alt = d->g.have_alt ? &d->g.alt_ix : NULL};
             view_draw(d->g.view, &vc);
             int k1 = dl->count;
             dl->mouse_x = mx;

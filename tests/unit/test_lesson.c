@@ -325,6 +325,42 @@ static void test_check_unknown_words_and_missing(void **state) {
     lesson_free(l);
 }
 
+static void test_check_transformer(void **state) {
+    const char *text =
+        "## t\n"
+        "```attnstep\n"
+        "model: reverse-transformer\n"   /* 3 */
+        "input: a b c d e f\n"
+        "view: transformer\n"            /* 5 */
+        "position: step 3\n"
+        "```\n"
+        "## rnn view\n"
+        "```attnstep\n"
+        "view: heatmap\n"                /* 10 */
+        "position: encoder step 2\n"     /* 11 */
+        "```\n"
+        "## transformer view on an RNN\n"
+        "```attnstep\n"
+        "model: reverse-tutorial\n"
+        "view: transformer\n"            /* 16 */
+        "position: encoder done\n"
+        "```\n";
+    Lesson *l = parse(text);
+    assert_int_equal(l->slides[0].set.view, LESSON_VIEW_TRANSFORMER);
+    LessonRunInfo runs[3];
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, runs, &st), 0);
+    dump(l);
+    assert_int_equal(runs[0].dec_steps, 7); /* f e d c b a <eos> */
+    assert_string_equal(runs[0].output, "f e d c b a");
+    assert_int_equal(runs[0].enc_steps, 0);
+    assert_true(has_problem(l, 10, 0, "pictures an RNN encoder-decoder"));
+    assert_true(has_problem(l, 11, 0, "no encoder steps"));
+    assert_true(has_problem(l, 16, 0, "needs a Transformer model"));
+    assert_int_equal(l->n_errors, 3);
+    lesson_free(l);
+}
+
 static void test_load_errors(void **state) {
     Status st = {{0}};
     assert_null(lesson_load("/nonexistent/lesson.md", &st));
@@ -393,6 +429,7 @@ int main(void) {
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_check_unknown_words_and_missing),
+        cmocka_unit_test(test_check_transformer),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_garbage),
     };

@@ -11,6 +11,7 @@
  *   input: <2fr> the black cat        the source sentence
  *   strategy: beam 3                  greedy | beam K   (also "beam: K")
  *   view: heatmap                     none | cell | unrolled | seq2seq | attention | heatmap | beam
+ *                                     | compare (greedy vs beam) | transformer
  *   position: step 3 attention        see "Positions" below
  *   highlight: source 2               source N | target N | a token's text (repeatable)
  *   zoom: 2 at 0.3,0.5                factor 1..8, optional centre as fractions of the view
@@ -58,7 +59,7 @@
 typedef enum LessonView {
     LESSON_VIEW_NONE = -1, /* narration only */
     LESSON_VIEW_CELL, LESSON_VIEW_UNROLLED, LESSON_VIEW_SEQ2SEQ, LESSON_VIEW_ATTENTION,
-    LESSON_VIEW_HEATMAP, LESSON_VIEW_BEAM, LESSON_VIEW_COUNT
+    LESSON_VIEW_HEATMAP, LESSON_VIEW_BEAM, LESSON_VIEW_COMPARE, LESSON_VIEW_TRANSFORMER, LESSON_VIEW_COUNT
 } LessonView;
 
 typedef enum LessonPosKind {
@@ -182,7 +183,7 @@ void lesson_problem(Lesson *l, int line, int warning, const char *fmt, ...)
     ;
 
 /* "attention" -> LESSON_VIEW_ATTENTION; "none" -> LESSON_VIEW_NONE; -2 when unknown.
- * Also accepts the GUI's digits 1..6. */
+ * Also accepts the GUI's digits 1..8. */
 int lesson_view_parse(const char *s);
 const char *lesson_view_name(LessonView v); /* "heatmap", "none" */
 /* Parses a position name (case-insensitive, any spacing). 0, or -1 with st (*pos untouched). */
@@ -198,7 +199,8 @@ typedef struct LessonRunInfo {
     int enc_steps;      /* enc_step events */
     int dec_steps;      /* decoder steps recorded (beam: steps of the search) */
     int out_len;        /* output tokens of the best hypothesis, <eos> excluded */
-    int has_attention;  /* the model has an attention scorer */
+    int has_attention;  /* the model has an attention scorer (Transformer: cross-attention) */
+    int transformer;    /* the model is a Transformer */
     char output[1024];  /* the best hypothesis */
 } LessonRunInfo;
 

@@ -43,7 +43,7 @@ void lesson_problem(Lesson *l, int line, int warning, const char *fmt, ...) {
 /* names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static const char *VIEW_NAMES[LESSON_VIEW_COUNT] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam"};
+static const char *VIEW_NAMES[LESSON_VIEW_COUNT] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer"};
 
 int lesson_view_parse(const char *s) {
     if (!strcmp(s, "none")) return LESSON_VIEW_NONE;
@@ -407,7 +407,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         snprintf(buf, sizeof buf, "%.60s", val);
         for (char *c = buf; *c; c++) *c = (char)tolower((unsigned char)*c);
         int v = lesson_view_parse(buf);
-        if (v == -2) { lesson_problem(l, line, 0, "unknown view \"%.60s\" (none, cell, unrolled, seq2seq, attention, heatmap, beam)", val); return; }
+        if (v == -2) { lesson_problem(l, line, 0, "unknown view \"%.60s\" (none, cell, unrolled, seq2seq, attention, heatmap, beam, compare, transformer)", val); return; }
         set->view = (LessonView)v;
         set->line_view = line;
         break;

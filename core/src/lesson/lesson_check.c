@@ -9,7 +9,7 @@
 #include "attnstep/decode.h"
 #include "attnstep/events.h"
 #include "attnstep/lesson.h"
-#include "attnstep/seq2seq.h"
+#include "attnstep/model.h"
 
 static int is_file(const char *p) {
     struct stat sb;
@@ -64,7 +64,7 @@ static int count_emit(void *ctx, const Event *ev) {
 typedef struct ModelEntry {
     char value[512];
     char path[1024];
-    Seq2Seq *m;
+    Model *m;
     char error[STATUS_MESSAGE_MAX];
 } ModelEntry;
 
@@ -90,13 +90,13 @@ static void run_clear(Run *r) {
 }
 
 /* Decodes set's input with m into r. Returns 0 (r->ok says whether the decode worked), -1 on OOM. */
-static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
+static int do_run(const Model *m, const LessonSettings *set, Run *r) {
     Status st = {{0}};
     VocabEncoding *enc = calloc(1, sizeof *enc);
-    int *ids = malloc(SEQ2SEQ_MAX_SOURCE * sizeof *ids);
+    int *ids = malloc(MODEL_MAX_SOURCE * sizeof *ids);
     if (!enc || !ids) { free(enc); free(ids); return -1; }
     int n = 0;
-    if (seq2seq_source_ids(m, set->input, ids, SEQ2SEQ_MAX_SOURCE, &n, enc, &st)) {
+    if (model_source_ids(m, set->input, ids, MODEL_MAX_SOURCE, &n, enc, &st)) {
         snprintf(r->error, sizeof r->error, "%s", st.message);
         vocab_encoding_free(enc);
         free(enc);
@@ -105,7 +105,7 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     }
     r->unknown = enc->unknown_count;
     size_t ul = 0;
-    r->src = calloc((size_t)enc->n + 1, sizeof *r->src);
+    r->src = calloc((size_t)enc->n + (size_t)n + 1, sizeof *r->src);
     if (!r->src) { vocab_encoding_free(enc); free(enc); free(ids); return -1; }
     for (int i = 0; i < enc->n; i++) {
         if ((enc->ids[i] < 0 || enc->ids[i] == m->src_unk) && ul < sizeof r->unknown_words - 40)
@@ -116,10 +116,12 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     }
     vocab_encoding_free(enc);
     free(enc);
-    /* the appended source <eos> is a token the views draw too */
-    r->src[r->n_src] = strdup(vocab_token(m->src_vocab, m->src_eos));
-    if (!r->src[r->n_src]) { free(ids); return -1; }
-    r->n_src++;
+    /* the special tokens the model adds (<eos>, BOS/EOS) are drawn by the views too */
+    for (int i = 0; i < n; i++) {
+        r->src[r->n_src] = strdup(vocab_token(m->src_vocab, ids[i]));
+        if (!r->src[r->n_src]) { free(ids); return -1; }
+        r->n_src++;
+    }
     DecodeOptions o;
     decode_options_default(&o);
     if (set->beam > 0) { o.strategy = DECODE_BEAM; o.beam_size = set->beam; o.nbest = 1; }
@@ -127,7 +129,7 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     EventSink sink = {count_emit, &c};
     DecodeResult res;
     memset(&res, 0, sizeof res);
-    if (decode_run(m, ids, n, &o, &sink, &res, &st)) {
+    if (decode_run_model(m, ids, n, &o, &sink, &res, &st)) {
         snprintf(r->error, sizeof r->error, "%s", st.message);
         free(ids);
         decode_result_free(&res);
@@ -138,7 +140,8 @@ static int do_run(const Seq2Seq *m, const LessonSettings *set, Run *r) {
     r->info.source_len = n;
     r->info.enc_steps = c.enc;
     r->info.dec_steps = c.steps;
-    r->info.has_attention = m->cfg.scorer != ATTN_NONE && c.attn > 0;
+    r->info.has_attention = m->has_attention && c.attn > 0;
+    r->info.transformer = m->kind == MODEL_TRANSFORMER;
     if (res.count > 0) {
         DecodeHyp *h = &res.hyps[0];
         r->info.out_len = h->len;
@@ -169,7 +172,10 @@ static void check_position(Lesson *l, const LessonSlide *s, const Run *r) {
     char pb[64];
     lesson_pos_format(p, pb, sizeof pb);
     const LessonRunInfo *ri = &r->info;
-    if (p->kind == LESSON_POS_ENC_STEP && p->n > ri->source_len)
+    if (p->kind == LESSON_POS_ENC_STEP && ri->enc_steps == 0)
+        lesson_problem(l, line, 0, "position \"%s\"%s: this model has no encoder steps (a Transformer encodes the whole sentence at once: use start or encoder done)",
+                       pb, inh);
+    else if (p->kind == LESSON_POS_ENC_STEP && p->n > ri->source_len)
         lesson_problem(l, line, 0, "position \"%s\"%s out of range: the source has %d encoder steps (<eos> included)", pb, inh,
                        ri->source_len);
     if (p->kind != LESSON_POS_STEP) return;
@@ -223,7 +229,7 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
                 snprintf(me->value, sizeof me->value, "%s", set->model);
                 Status ms = {{0}};
                 if (lesson_find_model(l, set->model, dirs, n_dirs, me->path, sizeof me->path, &ms) == 0) {
-                    me->m = seq2seq_load(me->path, &ms);
+                    me->m = model_load(me->path, &ms);
                     if (!me->m) snprintf(me->error, sizeof me->error, "model \"%.100s\": %.380s", set->model, ms.message);
                 } else snprintf(me->error, sizeof me->error, "%s", ms.message);
                 if (me->error[0]) lesson_problem(l, set->line_model ? set->line_model : s->line, 0, "%s", me->error);
@@ -254,7 +260,14 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
         if (runs) runs[i] = run->info;
         if (set->view == LESSON_VIEW_BEAM && set->beam == 0)
             lesson_problem(l, vline, 0, "view \"beam\" needs beam search (strategy: beam K)");
-        if ((set->view == LESSON_VIEW_ATTENTION || set->view == LESSON_VIEW_HEATMAP) && !run->info.has_attention)
+        if (set->view == LESSON_VIEW_TRANSFORMER && !run->info.transformer)
+            lesson_problem(l, vline, 0, "view \"transformer\" needs a Transformer model; %.100s is an RNN encoder-decoder", set->model);
+        int rnn_view = set->view == LESSON_VIEW_CELL || set->view == LESSON_VIEW_UNROLLED || set->view == LESSON_VIEW_SEQ2SEQ ||
+                       set->view == LESSON_VIEW_ATTENTION || set->view == LESSON_VIEW_HEATMAP;
+        if (rnn_view && run->info.transformer)
+            lesson_problem(l, vline, 0, "view \"%s\" pictures an RNN encoder-decoder; %.100s is a Transformer (use transformer, beam or compare)",
+                           lesson_view_name(set->view), set->model);
+        else if ((set->view == LESSON_VIEW_ATTENTION || set->view == LESSON_VIEW_HEATMAP) && !run->info.has_attention)
             lesson_problem(l, vline, 0, "view \"%s\" needs an attention model; %.100s has none (use seq2seq)",
                            lesson_view_name(set->view), set->model);
         check_position(l, s, run);
@@ -262,7 +275,7 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
     }
     run_clear(run);
     free(run);
-    for (int k = 0; k < n_models; k++) seq2seq_free(models[k].m);
+    for (int k = 0; k < n_models; k++) model_free(models[k].m);
     free(models);
     return rc;
 }
