@@ -10,29 +10,43 @@
  * `attnstep eval` scores as the alignment (AER). Pure: (trace index, position) → frame. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "views.h"
 
 enum { K_ENC, K_MASKED, K_CROSS, K_COUNT };
 
-/* The tfm_attn event of (kind, layer, head, query pos) for the shown hypothesis, or NULL.
- * Decoder rows belong to step = pos and the focus hypothesis of that step. */
-static const Event *find_attn(const TraceIndex *ix, int kind, int layer, int head, int pos) {
-    const Trace *t = ix->trace;
-    long n = trace_count(t);
-    int beam = kind == K_ENC ? -1 : (pos < ix->n_steps ? ix->steps[pos].beam : -1);
-    const char *want = kind == K_ENC ? "self" : kind == K_MASKED ? "masked_self" : "cross";
+/* The frame's tfm_attn events, (kind, layer, head, query pos) → event, built in one pass
+ * over the trace. Decoder rows belong to step = pos and the focus hypothesis of that step. */
+typedef struct AttnTable {
+    int L, H, P;
+    const Event **e; /* (K_COUNT, L, H, P) */
+} AttnTable;
+
+static int table_build(AttnTable *t, const TraceIndex *ix, int L, int H) {
+    t->L = L;
+    t->H = H;
+    t->P = (ix->S > ix->n_steps ? ix->S : ix->n_steps) + 1;
+    t->e = calloc((size_t)K_COUNT * L * H * t->P, sizeof *t->e);
+    if (!t->e) return -1;
+    long n = trace_count(ix->trace);
     for (long i = 0; i < n; i++) {
-        const Event *e = trace_get(t, i);
+        const Event *e = trace_get(ix->trace, i);
         if (strcmp(e->type, "tfm_attn")) continue;
-        if (event_get_int(e, "layer", -1) != layer || event_get_int(e, "head", -1) != head || event_get_int(e, "pos", -1) != pos) continue;
         const char *k = event_get_str(e, "kind");
-        if (!k || strcmp(k, want)) continue;
-        if (kind != K_ENC && event_get_int(e, "beam", 0) != beam) continue;
-        return e;
+        int kind = !k ? -1 : !strcmp(k, "self") ? K_ENC : !strcmp(k, "masked_self") ? K_MASKED : !strcmp(k, "cross") ? K_CROSS : -1;
+        int layer = (int)event_get_int(e, "layer", -1), head = (int)event_get_int(e, "head", -1), pos = (int)event_get_int(e, "pos", -1);
+        if (kind < 0 || layer < 0 || layer >= L || head < 0 || head >= H || pos < 0 || pos >= t->P) continue;
+        if (kind != K_ENC && (pos >= ix->n_steps || event_get_int(e, "beam", 0) != ix->steps[pos].beam)) continue;
+        t->e[(((size_t)kind * L + layer) * H + head) * t->P + pos] = e;
     }
-    return NULL;
+    return 0;
+}
+
+static const Event *find_attn(const AttnTable *t, int kind, int layer, int head, int pos) {
+    if (!t || layer < 0 || layer >= t->L || head < 0 || head >= t->H || pos < 0 || pos >= t->P) return NULL;
+    return t->e[(((size_t)kind * t->L + layer) * t->H + head) * t->P + pos];
 }
 
 /* Layers and heads present in the trace (run event: enc_layers, dec_layers, heads). */
@@ -53,6 +67,7 @@ typedef struct Panel {
     int kind, layers, heads, rows, cols; /* rows: query positions drawn; cols: keys */
     int shown;                           /* decoder: rows 0..shown-1 have happened */
     int cur;                             /* decoder: the current query row, -1 none */
+    const AttnTable *tab;
 } Panel;
 
 /* One attention map: rows × cols cells of size cs at (x, y). */
@@ -64,7 +79,7 @@ static void draw_map(const ViewCtx *c, const Panel *p, int layer, int head, floa
     draw_rect(dl, (Rect){x, y, w, h}, th->panel);
     for (int r = 0; r < p->rows; r++) {
         int have = p->kind == K_ENC || r < p->shown;
-        const Event *e = have ? find_attn(ix, p->kind, layer, head, r) : NULL;
+        const Event *e = have ? find_attn(p->tab, p->kind, layer, head, r) : NULL;
         int nw = 0;
         const float *wts = e ? event_get_floats(e, "weights", &nw) : NULL;
         for (int k = 0; k < p->cols; k++) {
@@ -203,11 +218,10 @@ static float draw_legend(const ViewCtx *c, float x, float y) {
     return x0;
 }
 
+static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, int H);
+
 void view_transformer(const ViewCtx *c) {
     const TraceIndex *ix = c->ix;
-    const Theme *th = c->th;
-    DrawList *dl = c->dl;
-    float sc = th->scale;
     int Le, Ld, H;
     sizes(ix, &Le, &Ld, &H);
     if (!ix->arch || strcmp(ix->arch, "tutorial-transformer") || Le < 1 || Ld < 1 || H < 1) {
@@ -216,6 +230,17 @@ void view_transformer(const ViewCtx *c) {
                                "Pick a Transformer model (e.g. en-fr-es-transformer or reverse-transformer).");
         return;
     }
+    AttnTable table;
+    if (table_build(&table, ix, Le > Ld ? Le : Ld, H)) { vk_message(c, c->area, "out of memory"); return; }
+    draw_frame(c, &table, Le, Ld, H);
+    free(table.e);
+}
+
+static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, int H) {
+    const TraceIndex *ix = c->ix;
+    const Theme *th = c->th;
+    DrawList *dl = c->dl;
+    float sc = th->scale;
     const TlPos *q = &ix->pos[c->pos];
     int T = ix->n_steps, S = ix->S;
     int cur = q->phase == PH_END ? -1 : q->step;           /* current decoder step, -1 none */
@@ -243,9 +268,9 @@ void view_transformer(const ViewCtx *c) {
     float px = a.x + stack_w + 20 * sc, pw = a.x + a.w - px, gap = 18 * sc;
     float ph = a.h - strip_h - 6 * sc;
     int Tr = T > 0 ? T : 1;
-    Panel pe = {K_ENC, Le, H, S, S, S, -1};
-    Panel pm = {K_MASKED, Ld, H, Tr, Tr, shown, cur};
-    Panel pc = {K_CROSS, Ld, H, Tr, S, shown, cur};
+    Panel pe = {K_ENC, Le, H, S, S, S, -1, tab};
+    Panel pm = {K_MASKED, Ld, H, Tr, Tr, shown, cur, tab};
+    Panel pc = {K_CROSS, Ld, H, Tr, S, shown, cur, tab};
     /* widths in proportion to the maps' widths (key counts), each at least a fifth */
     float tot = (float)(S + Tr + S), w_e = (pw - 2 * gap) * S / tot, w_m = (pw - 2 * gap) * Tr / tot, w_c = (pw - 2 * gap) * S / tot;
     float minw = (pw - 2 * gap) * 0.2f;
@@ -269,7 +294,7 @@ void view_transformer(const ViewCtx *c) {
     int n = S < 512 ? S : 512, have = 0;
     for (int j = 0; j < n; j++) avg[j] = 0;
     for (int h = 0; h < H; h++) {
-        const Event *e = find_attn(ix, K_CROSS, Ld - 1, h, row);
+        const Event *e = find_attn(tab, K_CROSS, Ld - 1, h, row);
         int nw = 0;
         const float *w = e ? event_get_floats(e, "weights", &nw) : NULL;
         if (!w) continue;
