@@ -53,11 +53,34 @@ static int notes_open(NotesWin *n, FontSet *fonts, int display) {
     return 0;
 }
 
+/* F12: the window as it is (pen strokes included) to attnstep-slide-NN-K.png in the working
+ * directory, K the first free number. Prints the file or the failure. */
+static void screenshot(SDL_Renderer *r, int slide) {
+    int w, h;
+    SDL_GetRendererOutputSize(r, &w, &h);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s) { fprintf(stderr, "lesson: screenshot: out of memory\n"); return; }
+    char path[64];
+    for (int i = 1; i < 10000; i++) {
+        snprintf(path, sizeof path, "attnstep-slide-%02d-%d.png", slide + 1, i);
+        FILE *f = fopen(path, "r");
+        if (!f) break;
+        fclose(f);
+    }
+    Status st = {{0}};
+    if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) || save_png(s, path, &st))
+        fprintf(stderr, "lesson: screenshot failed: %.400s\n", st.message[0] ? st.message : SDL_GetError());
+    else
+        printf("saved %s\n", path);
+    fflush(stdout);
+    SDL_FreeSurface(s);
+}
+
 static void usage(FILE *out) {
     fprintf(out, "usage: attnstep lesson FILE [--windowed] [--theme light|dark|projector] [--slide N] [--notes] [--display N] [--notes-display N]\n"
                  "presents a lesson: full screen and the projector theme unless told otherwise.\n"
                  "keys: PageDown/PageUp, arrows, Space (what clickers send) move between slides; B blanks; L laser; P pen, C clears;\n"
-                 "      Z or the wheel zooms at the mouse, 0 resets; [ ] step the view; N speaker notes; T theme; F1 keys; Esc quits\n");
+                 "      Z or the wheel zooms at the mouse, 0 resets; [ ] step the view; N speaker notes; T theme; F12 screenshot; F1 keys; Esc quits\n");
 }
 
 int lesson_present(int argc, char **argv) {
@@ -130,7 +153,7 @@ int lesson_present(int argc, char **argv) {
     draw_init(&dl);
     UiInput in = {-1, -1, 0, 0, 0};
     Uint64 t0 = SDL_GetPerformanceCounter();
-    int quit = 0;
+    int quit = 0, screenshot_pending = 0;
     if (d.laser) SDL_ShowCursor(SDL_DISABLE);
     while (!quit) {
         SDL_Event e;
@@ -172,7 +195,8 @@ int lesson_present(int argc, char **argv) {
             case SDL_KEYDOWN: {
                 SDL_Keycode k = e.key.keysym.sym;
                 if (d.help && k != SDLK_F1) { d.help = 0; break; }
-                if (d.blank && k != SDLK_ESCAPE) { d.blank = 0; if (k == SDLK_b || k == SDLK_PERIOD) break; }
+                /* any key but Esc and F12 returns from a blank screen (B and . only return) */
+                if (d.blank && k != SDLK_ESCAPE && k != SDLK_F12) { d.blank = 0; if (k == SDLK_b || k == SDLK_PERIOD) break; }
                 switch (k) {
                 case SDLK_PAGEDOWN: case SDLK_RIGHT: case SDLK_DOWN: case SDLK_SPACE: case SDLK_RETURN: case SDLK_KP_ENTER:
                     deck_goto(&d, d.slide + 1);
@@ -206,6 +230,7 @@ int lesson_present(int argc, char **argv) {
                     SDL_SetWindowFullscreen(win, fs ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
                     break;
                 }
+                case SDLK_F12: screenshot_pending = 1; break;
                 case SDLK_ESCAPE: case SDLK_q: quit = 1; break;
                 default: break;
                 }
@@ -222,6 +247,7 @@ int lesson_present(int argc, char **argv) {
         draw_begin(&dl, font_measure, fonts, sc.mx, sc.my);
         deck_frame(&d, &dl, w, h, &sc);
         backend_draw(be, &dl, theme_by_index(d.g.theme)->bg);
+        if (screenshot_pending) { screenshot(ren, d.slide); screenshot_pending = 0; } /* before present: the back buffer holds the frame */
         SDL_RenderPresent(ren);
         if (nw.win) {
             int nw_w, nw_h;

@@ -24,7 +24,7 @@ static const Strings EN = {
     {"PageDown  \xe2\x86\x92  \xe2\x86\x93  Space   next slide", "PageUp  \xe2\x86\x90  \xe2\x86\x91  Backspace   previous slide",
      "Home / End   first / last slide", "[  ]   step the view back / forward", "B or .   blank the screen",
      "L   laser pointer on / off", "P   pen (drag to draw; C clears)", "Z or wheel   zoom at the mouse (0 resets)",
-     "T   theme      F11   full screen", "N   speaker notes window", "Esc or Q   quit", NULL},
+     "T   theme      F11   full screen      F12   screenshot", "N   speaker notes window", "Esc or Q   quit", NULL},
 };
 
 static const Strings ZH = {
@@ -41,7 +41,7 @@ static const Strings ZH = {
      "L   \xe6\xbf\x80\xe5\x85\x89\xe7\xac\x94\xe5\xbc\x80 / \xe5\x85\xb3" /* 激光笔开 / 关 */,
      "P   \xe7\x94\xbb\xe7\xac\x94\xef\xbc\x88\xe6\x8b\x96\xe5\x8a\xa8\xe7\x94\xbb\xe7\xba\xbf\xef\xbc\x9b" "C \xe6\xb8\x85\xe9\x99\xa4\xef\xbc\x89" /* 画笔（拖动画线；C 清除） */,
      "Z \xe6\x88\x96\xe6\xbb\x9a\xe8\xbd\xae   \xe5\x9c\xa8\xe9\xbc\xa0\xe6\xa0\x87\xe5\xa4\x84\xe6\x94\xbe\xe5\xa4\xa7\xef\xbc\x88" "0 \xe5\xa4\x8d\xe5\x8e\x9f\xef\xbc\x89" /* Z 或滚轮 在鼠标处放大（0 复原） */,
-     "T   \xe4\xb8\xbb\xe9\xa2\x98      F11   \xe5\x85\xa8\xe5\xb1\x8f" /* T 主题 F11 全屏 */,
+     "T   \xe4\xb8\xbb\xe9\xa2\x98      F11   \xe5\x85\xa8\xe5\xb1\x8f      F12   \xe6\x88\xaa\xe5\x9b\xbe" /* T 主题 F11 全屏 F12 截图 */,
      "N   \xe8\xae\xb2\xe7\xa8\xbf\xe7\xaa\x97\xe5\x8f\xa3" /* N 讲稿窗口 */,
      "Esc \xe6\x88\x96 Q   \xe9\x80\x80\xe5\x87\xba" /* Esc 或 Q 退出 */, NULL},
 };

@@ -10,6 +10,8 @@ fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src"
+# sanitizer builds: only the justified third-party suppressions (fontconfig caches, tests/render/lsan.supp)
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/render/lsan.supp}"
 
 n=0
 for f in lessons/en/*.md lessons/zh/*.md; do

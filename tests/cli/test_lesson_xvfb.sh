@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Xvfb smoke test of the presenter window: `attnstep lesson` on a virtual display, driven
+# with xdotool like a presentation clicker (PageDown/PageUp, arrows, End), B to blank, the
+# pen, zoom, the speaker-notes window, F12 screenshots and Esc; checks which slide each
+# screenshot shows (by size and by pixels: the blank one is black, the others are not) and
+# the exit status.
+# usage: test_lesson_xvfb.sh path/to/attnstep SOURCE_DIR   (skips, exit 0, without xvfb-run/xdotool)
+set -euo pipefail
+bin="$(realpath "$1")"
+src="$(realpath "$2")"
+if ! command -v xvfb-run >/dev/null || ! command -v xdotool >/dev/null; then
+  echo "SKIP: xvfb-run or xdotool missing (apt-get install xvfb xdotool)"
+  exit 0
+fi
+if ! "$bin" lesson export --help >/dev/null 2>&1; then
+  echo "SKIP: attnstep was built without the GUI (ATTNSTEP_GUI=OFF)"
+  exit 0
+fi
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/render/lsan.supp}"
+export SDL_RENDER_DRIVER=software
+work="$(mktemp -d)"
+trap '[[ -n "${KEEP_GUI_TEST:-}" ]] || rm -rf "$work"' EXIT
+cd "$work"
+cat >drive.sh <<'INNER'
+set -u
+bin="$1"; lesson="$2"
+unset SDL_VIDEODRIVER
+# leak checks off for the window session only (X11 libraries dlopen'ed by SDL; see test_gui_xvfb.sh)
+LSAN_OPTIONS="detect_leaks=0" "$bin" lesson "$lesson" --windowed >app.log 2>&1 &
+pid=$!
+wid=""
+for _ in $(seq 1 100); do
+  wid=$(xdotool search --name '^attnstep .+ lesson$' 2>/dev/null | head -1 || true)
+  [[ -n "$wid" ]] && break
+  sleep 0.1
+done
+if [[ -z "$wid" ]]; then echo "no window appeared"; cat app.log; kill "$pid" 2>/dev/null; exit 1; fi
+xdotool windowfocus --sync "$wid" 2>/dev/null || true
+k() { xdotool key --window "$wid" --delay 80 "$@"; sleep 0.4; }
+k F12                      # slide 1
+k Next Right               # clicker forward twice: slide 3
+k F12
+k b F12                    # blank
+k b                        # back
+k p
+xdotool mousemove --window "$wid" 300 300 mousedown 1 mousemove --window "$wid" 500 400 mouseup 1
+sleep 0.3
+k F12                      # slide 3 with a pen stroke
+k Prior                    # back: slide 2
+k F12
+k n                        # the notes window
+notes=""
+for _ in $(seq 1 30); do
+  notes=$(xdotool search --name 'speaker notes' 2>/dev/null | head -1 || true)
+  [[ -n "$notes" ]] && break
+  sleep 0.1
+done
+echo "notes window: ${notes:-none}" >driver.log
+xdotool windowfocus --sync "$wid" 2>/dev/null || true
+k z 0 F1 F1 End            # zoom, reset, help on/off, last slide
+k F12
+xdotool key --window "$wid" Escape 2>/dev/null || true   # the window closes: no more keys to it
+for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then echo "lesson did not quit on Escape"; kill "$pid"; exit 1; fi
+wait "$pid"
+echo "exit $?" >>driver.log
+INNER
+timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$src/lessons/en/03-beam-search.md" || { echo "FAIL: drive.sh"; cat app.log 2>/dev/null; exit 1; }
+
+fail=0
+grep -q "^exit 0$" driver.log || { echo "FAIL: presenter did not exit 0:"; cat driver.log app.log; fail=1; }
+grep -q "^notes window: [0-9]" driver.log || { echo "FAIL: N did not open the speaker-notes window"; cat driver.log app.log; fail=1; }
+for f in attnstep-slide-01-1.png attnstep-slide-03-1.png attnstep-slide-03-2.png attnstep-slide-03-3.png attnstep-slide-02-1.png attnstep-slide-05-1.png; do
+  [[ -s $f ]] || { echo "FAIL: no screenshot $f (the slide keys did not move as a clicker expects)"; ls; cat app.log; fail=1; }
+done
+# pixels: the blank screenshot is black, the slides are not; the pen changes the slide
+python3 - <<'PY' || fail=1
+import struct, sys, zlib
+def pixels(path):
+    data = open(path, 'rb').read()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', path
+    i, idat, w, h, ct = 8, b'', 0, 0, 0
+    while i < len(data):
+        n, t = struct.unpack('>I4s', data[i:i + 8])
+        body = data[i + 8:i + 8 + n]
+        if t == b'IHDR': w, h, bd, ct = struct.unpack('>IIBB', body[:10])
+        if t == b'IDAT': idat += body
+        i += 12 + n
+    bpp = {2: 3, 6: 4}[ct]
+    raw, out, prev = zlib.decompress(idat), [], bytearray(w * bpp)
+    stride = w * bpp
+    for y in range(h):
+        f, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = row[x - bpp] if x >= bpp else 0
+            b, c = prev[x], prev[x - bpp] if x >= bpp else 0
+            if f == 1: row[x] = (row[x] + a) & 255
+            elif f == 2: row[x] = (row[x] + b) & 255
+            elif f == 3: row[x] = (row[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[x] = (row[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        out.append(bytes(row)); prev = row
+    return w, h, bpp, out
+def nonblack(path):
+    w, h, bpp, rows = pixels(path)
+    return sum(1 for r in rows for x in range(0, w * bpp, bpp) if r[x] | r[x + 1] | r[x + 2])
+bad = 0
+blank = nonblack('attnstep-slide-03-2.png')
+if blank: print('FAIL: the blank screen has %d non-black pixels' % blank); bad = 1
+for f in ['attnstep-slide-01-1.png', 'attnstep-slide-03-1.png', 'attnstep-slide-02-1.png']:
+    if nonblack(f) < 100000: print('FAIL: %s looks empty' % f); bad = 1
+a, b = pixels('attnstep-slide-03-1.png')[3], pixels('attnstep-slide-03-3.png')[3]
+if a == b: print('FAIL: the pen stroke did not change the slide'); bad = 1
+s1, s2 = pixels('attnstep-slide-01-1.png')[3], pixels('attnstep-slide-02-1.png')[3]
+if s1 == s2: print('FAIL: slides 1 and 2 look the same'); bad = 1
+sys.exit(bad)
+PY
+[[ $fail -eq 0 ]] && echo "test_lesson_xvfb: clicker keys, blank, pen, notes window, screenshots and Esc work in the presenter window"
+exit $fail
