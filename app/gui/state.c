@@ -116,6 +116,16 @@ int gui_set_trace(GuiState *g, Trace *t, Status *st) {
     g->have_ix = 1;
     if (g->model) g->ix.tgt_vocab = g->model->tgt_vocab;
     g->beam = g->ix.is_beam ? g->ix.beam_size : 0; /* the strategy picker shows the trace's */
+    if (g->ix.is_beam) { /* and the controls strip its beam options */
+        const Event *r = g->ix.run;
+        const char *lp = event_get_str(r, "lenpen");
+        g->nbest = (int)event_get_int(r, "nbest", g->nbest);
+        g->lenpen = lp && !strcmp(lp, "avg") ? LENPEN_AVG : lp && !strcmp(lp, "gnmt") ? LENPEN_GNMT : LENPEN_NONE;
+        g->alpha = (float)event_get_float(r, "alpha", g->alpha);
+        g->coverage = (float)event_get_float(r, "coverage", g->coverage);
+        g->min_len = (int)event_get_int(r, "min_len", g->min_len);
+        g->no_repeat = (int)event_get_int(r, "no_repeat_ngram", g->no_repeat);
+    }
     /* the comparison partner and a what-if belong to the previous trace */
     tl_free(&g->alt_ix);
     trace_free(g->alt_trace);

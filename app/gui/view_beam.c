@@ -16,10 +16,45 @@
 
 typedef struct Node { const TlHyp *h; float y; } Node;
 
+/* Selection order (= score order); a blocked candidate (rank -1) goes where its score puts it. */
 static int cmp_rank(const void *a, const void *b) {
     const TlHyp *x = *(const TlHyp *const *)a, *y = *(const TlHyp *const *)b;
-    int rx = x->rank < 0 ? 1 << 20 : x->rank, ry = y->rank < 0 ? 1 << 20 : y->rank;
-    return rx - ry;
+    if (x->rank >= 0 && y->rank >= 0) return x->rank - y->rank;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return (x->rank < 0) - (y->rank < 0);
+}
+
+/* Drawn candidates of a step: kept, finished, the next best pruned up to rank kshow, and the
+ * blocked ones that score at least as well as the last of those (they would have been there). */
+static int shown_nodes(const TraceIndex *ix, int s, int kshow, const TlHyp **out) {
+    int n = 0;
+    float thr = 1e30f;
+    for (int i = 0; i < ix->n_hyps; i++) {
+        const TlHyp *h = &ix->hyps[i];
+        if (h->step == s && (h->status == TL_KEPT || h->status == TL_FINISHED || (h->rank >= 0 && h->rank < kshow))) {
+            if (out) out[n] = h;
+            n++;
+            if (h->score < thr) thr = h->score;
+        }
+    }
+    /* at most k of them (the best scoring), so that blocking does not flood the column */
+    float last = 1e30f;
+    int last_i = -1;
+    for (int taken = 0; taken < ix->beam_size; taken++) {
+        int best = -1;
+        for (int i = 0; i < ix->n_hyps; i++) {
+            const TlHyp *h = &ix->hyps[i];
+            if (h->step != s || h->status != TL_BLOCKED || h->rank >= 0 || h->score < thr) continue;
+            if (h->score > last || (h->score == last && i <= last_i)) continue; /* already taken */
+            if (best < 0 || h->score > ix->hyps[best].score) best = i;
+        }
+        if (best < 0) break;
+        if (out) out[n] = &ix->hyps[best];
+        n++;
+        last = ix->hyps[best].score;
+        last_i = best;
+    }
+    return n;
 }
 
 static void dashed_rect(DrawList *dl, Rect r, Color c, float t) {
@@ -103,11 +138,7 @@ void view_beam(const ViewCtx *c) {
     int maxn = 1;
     for (int col = first; col < first + count; col++) {
         if (col == 0) continue;
-        int n = 0;
-        for (int i = 0; i < ix->n_hyps; i++) {
-            const TlHyp *h = &ix->hyps[i];
-            if (h->step == col - 1 && (h->status == TL_KEPT || h->status == TL_FINISHED || (h->rank >= 0 && h->rank < kshow))) n++;
-        }
+        int n = shown_nodes(ix, col - 1, kshow, NULL);
         if (n > maxn) maxn = n;
     }
     float node_h = gh / maxn - 6 * sc;
@@ -130,11 +161,7 @@ void view_beam(const ViewCtx *c) {
             ncur = 1;
         } else {
             int s = col - 1;
-            int n = 0;
-            for (int i = 0; i < ix->n_hyps; i++) {
-                const TlHyp *h = &ix->hyps[i];
-                if (h->step == s && (h->status == TL_KEPT || h->status == TL_FINISHED || (h->rank >= 0 && h->rank < kshow))) tmp[n++] = h;
-            }
+            int n = shown_nodes(ix, s, kshow, tmp);
             qsort(tmp, (size_t)n, sizeof *tmp, cmp_rank);
             int hidden = 0;
             for (int i = 0; i < n; i++) {
@@ -150,8 +177,16 @@ void view_beam(const ViewCtx *c) {
                 snprintf(buf, sizeof buf, "step %d", s + 1);
                 draw_text(dl, x, gy - lab - 4 * sc, th->fs, s == cur ? th->accent : th->fg, buf);
                 if (expanded && total > ncur) {
-                    snprintf(buf, sizeof buf, "+%d more pruned", total - ncur);
-                    draw_text(dl, x, gy + gh + 2, th->fs_small, th->fg_dim, buf);
+                    /* the reason the hidden ones are out: outside the top k, or blocked */
+                    int blocked = 0;
+                    for (int i = 0; i < ix->n_hyps; i++) blocked += ix->hyps[i].step == s && ix->hyps[i].status == TL_BLOCKED;
+                    if (!tl_shown(ix, c->pos, s, PH_CHOSEN)) snprintf(buf, sizeof buf, "+%d more candidates", total - ncur);
+                    else if (blocked) snprintf(buf, sizeof buf, "+%d (%d blocked)", total - ncur, blocked);
+                    else snprintf(buf, sizeof buf, "+%d more pruned", total - ncur);
+                    draw_text_fit(dl, x, gy + gh + 2, th->fs_small, th->fg_dim, buf, colw - 4);
+                    if (draw_hot(dl, (Rect){x, gy + gh + 2, colw - 4, labs}))
+                        draw_tooltip(dl, "step %d: %d candidates in all; the ones not drawn were pruned (outside the k best by score)%s", s + 1, total,
+                                     blocked ? "\nor blocked (a repeated n-gram, or <eos> before the minimum length)" : "");
                 }
             }
         }
@@ -204,9 +239,12 @@ void view_beam(const ViewCtx *c) {
                     draw_rect_line(dl, r, h->on_best ? th->accent : th->finished, h->on_best ? 3 * th->line : 1.5f * th->line);
                     draw_rect_line(dl, rect_inset(r, h->on_best ? 4 * th->line : 3), th->finished, 1);
                 } else {
-                    dashed_rect(dl, r, th->pruned, 1);
-                    if (h->status == TL_BLOCKED) draw_line(dl, r.x, r.y + r.h, r.x + r.w, r.y, th->pruned, 1.5f);
-                    tc = th->pruned;
+                    /* just decided: the pruned ones fade out (anim 0 -> 1) */
+                    float fade = s == q->step && q->phase == PH_CHOSEN ? c->anim : 1;
+                    Color pc = color_mix(th->fg, th->pruned, fade);
+                    dashed_rect(dl, r, pc, 1);
+                    if (h->status == TL_BLOCKED) draw_line(dl, r.x, r.y + r.h, r.x + r.w, r.y, pc, 1.5f);
+                    tc = pc;
                 }
                 if (h->on_sel && col > 0 && (ix->hyps + ix->sel_node) == h) draw_rect_line(dl, rect_inset(r, -3), th->fg, 3 * th->line);
                 else if (h->on_sel && col > 0) draw_rect_line(dl, rect_inset(r, -2), th->fg, 1.5f * th->line);

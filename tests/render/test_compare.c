@@ -137,6 +137,24 @@ static void test_greedy_overlay_and_selection(void **state) {
     gui_state_free(&g);
 }
 
+/* --no-repeat-ngram 2 on "a b a b a b" (reverse model): reversing would repeat "b a", so the
+ * tree has blocked candidates, drawn struck through (golden beam-blocked-dec4-light). */
+static void test_blocked(void **state) {
+    (void)state;
+    GuiState g;
+    if (ru_load(&g, "reverse-tutorial-beam3norepeat")) fail_msg("load");
+    int blocked = 0;
+    for (int i = 0; i < g.ix.n_hyps; i++)
+        if (g.ix.hyps[i].status == TL_BLOCKED) {
+            blocked++;
+            assert_string_equal(g.ix.hyps[i].reason, "blocked_ngram");
+            assert_int_equal(g.ix.hyps[i].rank, -1);
+        }
+    assert_true(blocked > 0);
+    assert_string_equal(event_get_str(g.ix.run_end, "output"), "b a a b o a");
+    gui_state_free(&g);
+}
+
 static void test_alt_must_match(void **state) {
     (void)state;
     GuiState g;
@@ -241,6 +259,7 @@ static const Case CASES[] = {
     {"beam-luong-dec3-hover-light", BEAM, GREEDY, VIEW_BEAM, 2, PH_CHOSEN, 0, NULL, 0, 420, 221},
     {"seq2seq-luong-select-du-light", BEAM, GREEDY, VIEW_SEQ2SEQ, -1, PH_END, 0, "du", 2, -1, -1},
     {"heatmap-luong-select-du-light", BEAM, GREEDY, VIEW_HEATMAP, -1, PH_END, 0, "du", 2, -1, -1},
+    {"beam-blocked-dec4-light", "reverse-tutorial-beam3norepeat", NULL, VIEW_BEAM, 3, PH_CHOSEN, 0, NULL, 0, -1, -1},
 };
 
 static int find_pos(const TraceIndex *ix, const Case *c) {
@@ -335,7 +354,7 @@ static void test_goldens(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_paths),   cmocka_unit_test(test_greedy_overlay_and_selection), cmocka_unit_test(test_alt_must_match),
+        cmocka_unit_test(test_paths),   cmocka_unit_test(test_greedy_overlay_and_selection), cmocka_unit_test(test_alt_must_match), cmocka_unit_test(test_blocked),
         cmocka_unit_test(test_exports), cmocka_unit_test(test_goldens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
