@@ -483,11 +483,11 @@ static void bench_startup(Bench *b, const char *name, char *const argv[], const 
 static int bench_scaling(Seq2Seq *m, int V, int repeats, const char *csv, Status *st) {
     FILE *f = fopen(csv, "w");
     if (!f) return status_fail(st, "cannot write %.200s: %.100s", csv, strerror(errno));
-    fprintf(f, "hidden,beam,src_len,decode_us,p10_us,p90_us,per_step_us\n");
+    fprintf(f, "hidden,beam,src_len,decode_us,p10_us,p90_us,cpu_us,per_step_us,per_step_cpu_us\n");
     static const int beams[] = {1, 2, 5, 10, 20};
     static const int lens[] = {4, 8, 12, 16, 24, 32, 48, 64};
     int src[SEQ2SEQ_MAX_SOURCE];
-    double *s = malloc((size_t)repeats * sizeof *s);
+    double *s = malloc((size_t)repeats * sizeof *s), c[MAX_REPEATS];
     for (size_t bi = 0; bi < sizeof beams / sizeof *beams; bi++)
         for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
             int S = lens[li], k = beams[bi];
@@ -499,14 +499,15 @@ static int bench_scaling(Seq2Seq *m, int V, int repeats, const char *csv, Status
             o.min_len = 29;
             if (k > 1) { o.strategy = DECODE_BEAM; o.beam_size = k; o.nbest = 1; }
             for (int r = -1; r < repeats; r++) {
-                double t0 = now_us();
+                double t0 = now_us(), c0 = cpu_us();
                 DecodeResult res;
                 if (decode_run(m, src, S, &o, NULL, &res, st)) { free(s); fclose(f); return -1; }
                 decode_result_free(&res);
-                if (r >= 0) s[r] = now_us() - t0;
+                if (r >= 0) { s[r] = now_us() - t0; c[r] = cpu_us() - c0; }
             }
             Timing t = summarize(s, repeats);
-            fprintf(f, "%d,%d,%d,%.1f,%.1f,%.1f,%.2f\n", m->cfg.hidden, k, S, t.median, t.p10, t.p90, t.median / 30);
+            double cm = summarize(c, repeats).median;
+            fprintf(f, "%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.2f,%.2f\n", m->cfg.hidden, k, S, t.median, t.p10, t.p90, cm, t.median / 30, cm / 30);
         }
     free(s);
     fclose(f);
@@ -817,7 +818,7 @@ int cmd_bench(int argc, char **argv) {
                 free(s);
             }
         }
-        if (!rc && scaling && hi == 0 && bench_scaling(b.m, V, repeats < 7 ? repeats : 7, scaling, &st)) {
+        if (!rc && scaling && hi == 0 && bench_scaling(b.m, V, repeats < 11 ? repeats : 11, scaling, &st)) {
             fprintf(stderr, "bench: %s\n", st.message);
             rc = 1;
         }
