@@ -346,6 +346,7 @@ int lesson_export(int argc, char **argv) {
         if (notes) {
             draw_begin(&dl, font_measure, fonts, -1, -1);
             deck_notes_frame(&d, &dl, 1200, 800, 0);
+            if (d.overflow) { fprintf(stderr, "%s: error: %s\n", path, d.overflow_what); rc = 1; }
             backend_draw(cn.backend, &dl, theme_get("dark")->bg);
             SDL_RenderPresent(cn.renderer);
             snprintf(file, sizeof file, "%.1000s/notes-%02d.png", out, i + 1);

@@ -253,6 +253,7 @@ typedef struct Piece {
     float wtrim;        /* width without it */
     int breakable;      /* a line may break before this piece */
     int hard;           /* a hard line break comes before it */
+    int cjk;            /* holds a code point DejaVu lacks: drawn (and measured) with the CJK font */
 } Piece;
 
 typedef struct Pieces { Piece *p; int n, cap; } Pieces;
@@ -303,7 +304,12 @@ static void block_pieces(DrawList *dl, const LessonRich *r, const LessonBlock *b
                     i += l2;
                 }
             }
-            Piece pc = {sp->off + start, i - start, sp->style, 0, 0, 0, 0};
+            Piece pc = {sp->off + start, i - start, sp->style, 0, 0, 0, 0, 0};
+            for (int q = start; q < i;) {
+                int l4;
+                if (utf8_cp(t + q, sp->len - q, &l4) >= 0x2E80) pc.cjk = 1;
+                q += l4;
+            }
             pc.hard = first && sp->hard_break;
             pc.breakable = ps->n > 0 && (prev_space || ((cjk || prev_cjk) && !no_line_start(cp) && !no_line_end(prev_cp)));
             if (code) pc.breakable = 0;
@@ -340,7 +346,9 @@ static void draw_line_pieces(DrawList *dl, const Theme *th, const LessonRich *r,
     while (i < b) {
         int j = i, len = 0;
         float w = 0;
-        while (j < b && p[j].style == p[i].style && (j == i || !p[j].hard)) {
+        /* one draw command per run of the same style and the same font (font.c picks the CJK
+         * font for a whole string that needs it, so runs never mix the two) */
+        while (j < b && p[j].style == p[i].style && p[j].cjk == p[i].cjk && (j == i || !p[j].hard)) {
             int pl = p[j].len;
             if (len + pl >= (int)sizeof buf) break;
             memcpy(buf + len, r->text + p[j].off, (size_t)pl);
@@ -587,6 +595,7 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     /* title */
     float ty = 28 * u;
     draw_text_fit(dl, m, ty, title_size, th->fg, s->title, w - 2 * m);
+    int title_over = draw_text_width(dl, title_size, s->title) > w - 2 * m;
     float head = ty + draw_line_height(title_size) + 14 * u;
     draw_rect(dl, (Rect){m, head - 6 * u, w - 2 * m, fmaxf(2, 4 * u)}, th->enc);
     /* footer */
@@ -624,6 +633,10 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
         d->overflow = 1;
         snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d \"%.120s\": the narration does not fit its box at %.0f px",
                  d->slide + 1, s->title, min);
+    } else if (title_over) {
+        d->overflow = 1;
+        snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d: the title \"%.120s\" is wider than the slide", d->slide + 1,
+                 s->title);
     }
     if (show_view) {
         draw_rect(dl, (Rect){view.x - 12 * u, view.y, fmaxf(1, 2 * u), view.h}, th->grid);
@@ -710,7 +723,14 @@ void deck_notes_frame(Deck *d, DrawList *dl, int w, int h, double elapsed_s) {
     float top = m + draw_line_height(ts) + 16 * u, bottom = h - m - draw_line_height(fs) * 1.5f;
     Rect box = {m, top, w - 2 * m, bottom - top};
     int of = 0;
+    d->overflow = 0;
+    d->overflow_what[0] = 0;
     if (s->notes.n_blocks) fit_rich(dl, th, &s->notes, box, 30 * u, 16 * u, &of);
+    if (of) {
+        d->overflow = 1;
+        snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d \"%.120s\": the speaker notes do not fit the notes window at %.0f px",
+                 d->slide + 1, s->title, 16 * u);
+    }
     else draw_text(dl, m, top, fs, th->fg_dim, S->no_notes);
     if (d->slide + 1 < l->n_slides) snprintf(buf, sizeof buf, S->next, l->slides[d->slide + 1].title);
     else snprintf(buf, sizeof buf, "%s", S->last);

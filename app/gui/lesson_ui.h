@@ -51,7 +51,7 @@ typedef struct Deck {
     /* set by deck_goto / deck_frame */
     int run_ok;              /* the slide's model ran: its view shows (else d->message says why) */
     char message[512];       /* a slide problem (model missing, decode failed), shown on the slide */
-    int overflow;            /* the narration did not fit even at the minimum size */
+    int overflow;            /* the narration (or the title; the notes in deck_notes_frame) did not fit */
     char overflow_what[256];
     float text_size;         /* narration pixel size chosen for the last frame */
     Rect view_area, narr_area; /* where the last frame put them */
@@ -72,7 +72,7 @@ int deck_resolve_pos(const TraceIndex *ix, const LessonPos *p);
 /* The whole slide as draw commands (w×h window). in may be NULL (headless). */
 void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in);
 /* The speaker-notes window: this slide's notes, the next slide's title, the clock and
- * the time since start_ms (a monotonic millisecond clock value). */
+ * the elapsed time. Sets d->overflow (and overflow_what) when the notes do not fit. */
 void deck_notes_frame(Deck *d, DrawList *dl, int w, int h, double elapsed_s);
 
 /* Pen: starts / extends / ends a stroke at window pixel (x, y). */

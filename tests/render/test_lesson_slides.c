@@ -103,6 +103,11 @@ static void render_all(const char *lang, int w, int h, int *slides_seen) {
                 assert_true(d.view_cmd1 > d.view_cmd0); /* the view drew something */
                 assert_true(d.view_area.x >= d.narr_area.x + d.narr_area.w);
             }
+            /* the speaker notes fit the notes window (900x600, the window's default size) */
+            draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+            deck_notes_frame(&d, &r.dl, 900, 600, 61);
+            if (d.overflow) fprintf(stderr, "%s: %s\n", paths[i], d.overflow_what);
+            assert_false(d.overflow);
             (*slides_seen)++;
         }
         deck_close(&d);
@@ -234,7 +239,9 @@ static void test_highlight_pen_blank(void **state) {
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     const char *text = "## one\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d\nview: heatmap\nhighlight: \"c\"\n```\n\nText.\n"
-                       "## two\n\nMore text.\n";
+                       "## two\n\nMore text.\n"
+                       "## A title far too long for any slide: it goes on and on and on, past the edge of the window, "
+                       "which the presenter must report rather than cut silently\n\nx\n";
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     Renderer r;
@@ -263,9 +270,17 @@ static void test_highlight_pen_blank(void **state) {
     const DrawCmd *last = &r.dl.cmds[r.dl.count - 1];
     assert_int_equal(last->kind, DRAW_RECT);
     assert_true(last->color.r == 0 && last->color.g == 0 && last->color.b == 0 && last->x1 == 1280 && last->y1 == 720);
+    d.blank = 0;
+    /* a title wider than the slide is reported */
+    assert_false(d.overflow);
+    deck_goto(&d, 2);
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_frame(&d, &r.dl, 1280, 720, NULL);
+    assert_true(d.overflow);
+    assert_non_null(strstr(d.overflow_what, "slide 3: the title"));
     /* past the end stays on the last slide */
     deck_goto(&d, 99);
-    assert_int_equal(d.slide, 1);
+    assert_int_equal(d.slide, 2);
     deck_close(&d);
     unlink(path);
     ru_close(&r);

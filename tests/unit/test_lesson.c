@@ -161,6 +161,18 @@ static void test_narration_structure(void **state) {
     lesson_free(l);
 }
 
+/* A soft line break is a space, except between two CJK characters. */
+static void test_soft_breaks(void **state) {
+    Lesson *l = parse("## s\n\none\ntwo\n\n\xe4\xb8\xad\xe6\x96\x87\n\xe7\xbb\xa7\xe7\xbb\xad\n\n\xe4\xb8\xad\nA\n");
+    const LessonRich *r = &l->slides[0].body;
+    char b[64];
+    assert_int_equal(r->n_blocks, 3);
+    assert_string_equal(span_text(r, 0, 0, b, sizeof b), "one two");
+    assert_string_equal(span_text(r, 1, 0, b, sizeof b), "\xe4\xb8\xad\xe6\x96\x87\xe7\xbb\xa7\xe7\xbb\xad"); /* 中文继续 */
+    assert_string_equal(span_text(r, 2, 0, b, sizeof b), "\xe4\xb8\xad A");
+    lesson_free(l);
+}
+
 static void test_problems_have_line_numbers(void **state) {
     const char *text =
         "## One\n"                    /* 1 */
@@ -425,6 +437,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_slides_and_directives),
         cmocka_unit_test(test_narration_structure),
+        cmocka_unit_test(test_soft_breaks),
         cmocka_unit_test(test_problems_have_line_numbers),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_check_against_model),

@@ -232,6 +232,7 @@ typedef struct Parse {
     int in_slide_text_warned;
     LessonSettings front;       /* the lesson-level defaults (before the first slide) */
     int rich_overflow_warned;
+    int pending_soft;           /* a soft line break waits for the next text */
 } Parse;
 
 static int line_of(Parse *p, const char *ptr) {
@@ -260,6 +261,7 @@ static LessonBlock *new_block(Parse *p, LessonBlockKind kind, int level, int lin
     b->line = line;
     p->cur_block = r->n_blocks++;
     p->pending_break = 0;
+    p->pending_soft = 0;
     return b;
 }
 
@@ -667,6 +669,18 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *ud) {
     return 0;
 }
 
+/* The code point at s (n bytes available; the text is valid UTF-8). */
+static unsigned cp_at(const char *s, int n) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (n <= 0) return 0;
+    if (u[0] < 0x80) return u[0];
+    int l = (u[0] & 0xE0) == 0xC0 ? 2 : (u[0] & 0xF0) == 0xE0 ? 3 : 4;
+    if (l > n) return 0xFFFD;
+    unsigned cp = l == 2 ? (u[0] & 0x1Fu) : l == 3 ? (u[0] & 0x0Fu) : (u[0] & 0x07u);
+    for (int i = 1; i < l; i++) cp = (cp << 6) | (u[i] & 0x3Fu);
+    return cp;
+}
+
 static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud) {
     Parse *p = ud;
     if (p->oom) return 1;
@@ -704,6 +718,18 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
         }
         return 0;
     }
+    if (p->pending_soft && type != MD_TEXT_SOFTBR) {
+        /* a soft break is a space, except between two CJK characters (Chinese has none) */
+        p->pending_soft = 0;
+        const LessonRich *r = p->rich;
+        int last_cjk = 0;
+        if (r->text_len > 0 && p->cur_block >= 0) {
+            int o = r->text_len - 1;
+            while (o > 0 && ((unsigned char)r->text[o] & 0xC0) == 0x80) o--;
+            last_cjk = cp_at(r->text + o, r->text_len - o) >= 0x2E80;
+        }
+        if (!(last_cjk && n > 0 && cp_at(text, n) >= 0x2E80)) add_text(p, " ", 1, 0);
+    }
     switch (type) {
     case MD_TEXT_NORMAL: add_text(p, text, n, 0); break;
     case MD_TEXT_CODE:
@@ -719,7 +745,7 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
             }
         } else add_text(p, text, n, 0);
         break;
-    case MD_TEXT_SOFTBR: add_text(p, " ", 1, 0); break;
+    case MD_TEXT_SOFTBR: p->pending_soft = 1; break;
     case MD_TEXT_BR: p->pending_break = 1; break;
     case MD_TEXT_ENTITY: {
         char tmp[8];
