@@ -38,10 +38,12 @@
 #include <unistd.h>
 
 #include "attnstep/decode.h"
+#include "attnstep/model.h"
 #include "attnstep/safetensors.h"
 #include "attnstep/seq2seq.h"
 #include "attnstep/tensor.h"
 #include "attnstep/train.h"
+#include "attnstep/transformer.h"
 #include "commands.h"
 
 /* ======================================================================== */
@@ -386,6 +388,102 @@ done:
 }
 
 /* ======================================================================== */
+/* The shipped Transformer (tutorial-transformer)                            */
+/* ======================================================================== */
+
+#define TFM_INPUT "a b c d e f g h i j k l" /* a 12-symbol reverse input: 13 decoder steps */
+
+/* Steps of `rows` hypotheses from a state with `pos` cached positions (state_out apart from
+ * state_in, as a beam does). */
+static int tfm_step(Bench *b, Transformer *t, TransformerRun *r, int rows, int pos, const char *name, Status *st) {
+    size_t SS = (size_t)t->state_size;
+    int V = vocab_size(t->tgt_vocab), tok[8], rc = 0;
+    float *st_in = calloc((size_t)rows * SS, sizeof(float)), *st_out = calloc((size_t)rows * SS, sizeof(float));
+    float *lp = calloc((size_t)rows * V, sizeof(float));
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
+    if (!st_in || !st_out || !lp || !samples) rc = status_fail(st, "out of memory");
+    for (int i = 0; !rc && i < rows; i++) {
+        float *s = st_in + (size_t)i * SS;
+        transformer_initial_state(t, r, s);
+        int token = t->bos;
+        for (int p = 0; !rc && p < pos; p++) { /* build the prefix in place */
+            if (transformer_decode_step(t, r, s, lp, s, &token, NULL, 1, p, NULL, st)) rc = -1;
+            token = 4 + (p + i) % (V - 4);
+        }
+        tok[i] = 4 + i;
+    }
+    for (int k = -1; !rc && k < b->repeats; k++) {
+        double t0 = now_us(), c0 = cpu_us();
+        for (int i = 0; i < b->inner && !rc; i++)
+            if (transformer_decode_step(t, r, st_out, lp, st_in, tok, NULL, rows, pos, NULL, st)) rc = -1;
+        if (k >= 0) { samples[k] = (now_us() - t0) / b->inner; cpu[k] = (cpu_us() - c0) / b->inner; }
+    }
+    if (!rc) add_result(b, name, UNIT_US, samples, cpu, b->repeats);
+    free(st_in); free(st_out); free(lp); free(samples);
+    return rc;
+}
+
+static int tfm_decode(Bench *b, const Model *mm, const int *src, int S, int beam, int with_trace, const char *name, int *steps, Status *st) {
+    DecodeOptions o;
+    decode_options_default(&o);
+    if (beam > 1) { o.strategy = DECODE_BEAM; o.beam_size = beam; o.nbest = 1; }
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
+    Trace *t = with_trace ? trace_new() : NULL;
+    EventSink sink = t ? trace_sink(t) : (EventSink){0};
+    int inner = b->inner / 20 > 0 ? b->inner / 20 : 1;
+    for (int k = -1; k < b->repeats; k++) {
+        double t0 = now_us(), c0 = cpu_us();
+        for (int i = 0; i < inner; i++) {
+            if (t) trace_clear(t);
+            DecodeResult res;
+            if (decode_run_model(mm, src, S, &o, t ? &sink : NULL, &res, st)) { free(samples); trace_free(t); return -1; }
+            if (steps) *steps = res.hyps[0].len + res.hyps[0].finished;
+            decode_result_free(&res);
+        }
+        if (k >= 0) { samples[k] = (now_us() - t0) / inner; cpu[k] = (cpu_us() - c0) / inner; }
+    }
+    add_result(b, name, UNIT_US, samples, cpu, b->repeats);
+    free(samples);
+    trace_free(t);
+    return 0;
+}
+
+/* Times the Transformer at path; *steps receives the greedy decode's decoder steps and
+ * src/S the source (for the PyTorch side). 0, or -1 with st. */
+static int bench_transformer(Bench *b, const char *path, int *steps, Status *st) {
+    Transformer *t = transformer_load(path, st);
+    if (!t) return -1;
+    int src[64], S = 0, rc = -1;
+    TransformerRun *r = NULL;
+    Model mm;
+    model_from_transformer(&mm, t);
+    b->H = t->cfg.d;
+    if (transformer_source_ids(t, TFM_INPUT, src, 64, &S, NULL, st)) goto done;
+    if (!(r = transformer_run_new(t, S, 8, st))) goto done;
+    double *samples = malloc((size_t)b->repeats * sizeof *samples), cpu[MAX_REPEATS];
+    if (!samples) { status_fail(st, "out of memory"); goto done; }
+    for (int k = -1; k < b->repeats; k++) {
+        double t0 = now_us(), c0 = cpu_us();
+        for (int i = 0; i < b->inner; i++) if (transformer_encode(t, r, src, S, NULL, st)) { free(samples); goto done; }
+        if (k >= 0) { samples[k] = (now_us() - t0) / b->inner; cpu[k] = (cpu_us() - c0) / b->inner; }
+    }
+    add_result(b, "transformer encoder pass", UNIT_US, samples, cpu, b->repeats);
+    free(samples);
+    if (tfm_step(b, t, r, 1, 6, "transformer greedy step (position 6)", st) ||
+        tfm_step(b, t, r, 5, 6, "transformer beam-5 step (position 6)", st) ||
+        tfm_decode(b, &mm, src, S, 1, 0, "transformer greedy decode, no trace", steps, st) ||
+        tfm_decode(b, &mm, src, S, 1, 1, "transformer greedy decode, trace on", NULL, st) ||
+        tfm_decode(b, &mm, src, S, 5, 0, "transformer beam-5 decode, no trace", NULL, st) ||
+        tfm_decode(b, &mm, src, S, 5, 1, "transformer beam-5 decode, trace on", NULL, st))
+        goto done;
+    rc = 0;
+done:
+    transformer_run_free(r);
+    transformer_free(t);
+    return rc;
+}
+
+/* ======================================================================== */
 /* Child processes: PyTorch, start-up                                        */
 /* ======================================================================== */
 
@@ -662,6 +760,8 @@ static void usage(FILE *out) {
             "  --scaling FILE   also time 30-step decodes over source lengths 4..64 and beams 1..20\n"
             "                   (first hidden size) into a CSV (tests/bench/plot_scaling.py plots it)\n"
             "  --markdown       also print the tables as Markdown\n"
+            "  --transformer F  the Transformer timed too (default assets/models/reverse-transformer.safetensors,\n"
+            "                   when present; --no-transformer skips it)\n"
             "  --save-model F   write the reference model (first hidden size) to F and exit (for profiling)\n"
             "training with 2 threads needs 2 CPUs: do not pin that run to one CPU.\n");
 }
@@ -696,6 +796,8 @@ int cmd_bench(int argc, char **argv) {
     int train_repeats = 11, train_steps = 3, threads[4] = {1, 2}, n_threads = 2;
     int do_infer = 1, do_train = 1, do_startup = 1;
     const char *script = "tests/bench/bench_pytorch.py", *scaling = NULL, *save_model = NULL;
+    const char *tfm_path = "assets/models/reverse-transformer.safetensors";
+    int do_tfm = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
@@ -704,11 +806,13 @@ int cmd_bench(int argc, char **argv) {
         if (!strcmp(a, "--no-infer")) { do_infer = 0; continue; }
         if (!strcmp(a, "--no-train")) { do_train = 0; continue; }
         if (!strcmp(a, "--no-startup")) { do_startup = 0; continue; }
+        if (!strcmp(a, "--no-transformer")) { do_tfm = 0; continue; }
         if (!v) { fprintf(stderr, "bench: %s needs a value\n", a); return 2; }
         i++;
         if (!strcmp(a, "--script")) { script = v; continue; }
         if (!strcmp(a, "--scaling")) { scaling = v; continue; }
         if (!strcmp(a, "--save-model")) { save_model = v; continue; }
+        if (!strcmp(a, "--transformer")) { tfm_path = v; continue; }
         if (!strcmp(a, "--hidden")) {
             if ((nH = parse_list(v, Hs, 8, 2, 4096)) < 1) { fprintf(stderr, "bench: --hidden wants sizes 2..4096, comma-separated\n"); return 2; }
             continue;
@@ -826,6 +930,22 @@ int cmd_bench(int argc, char **argv) {
         seq2seq_free(b.m);
         remove(path);
     }
+    if (!rc && do_infer && do_tfm && access(tfm_path, R_OK) == 0) {
+        Status st = {0};
+        Bench b = {.path = tfm_path, .V = V, .S = S, .repeats = repeats, .inner = inner, .results = results, .count = &count};
+        int steps = 0;
+        if (bench_transformer(&b, tfm_path, &steps, &st)) { fprintf(stderr, "bench: transformer: %s\n", st.message); rc = 1; }
+        else {
+            printf("transformer: %.200s, d %d, input \"%s\", greedy decode of %d decoder steps\n", tfm_path, b.H, TFM_INPUT, steps);
+            if (pytorch) {
+                char steps_s[16];
+                snprintf(steps_s, sizeof steps_s, "%d", steps);
+                char *extra[] = {"--transformer", "--tfm-steps", steps_s};
+                if (run_pytorch(script, tfm_path, S, repeats, 1, extra, 3, results, count, b.H))
+                    fprintf(stderr, "warning: the PyTorch Transformer baseline failed\n");
+            }
+        }
+    } else if (do_infer && do_tfm) printf("transformer: %.200s not found: not timed\n", tfm_path);
     if (count) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

@@ -51,6 +51,8 @@ TRAIN_REPEATS = opt("--train-repeats", 0)
 TRAIN_STEPS = opt("--train-steps", 2)
 NO_INFER = flag("--no-infer")
 FIRST_DECODE = flag("--first-decode")
+TRANSFORMER = flag("--transformer")
+TFM_STEPS = opt("--tfm-steps", 13)
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
 import torch  # noqa: E402
@@ -176,8 +178,83 @@ def training(enc, dec, V, repeats, steps):
     return timed(step, repeats, steps)
 
 
+def transformer(path, repeats, inner, steps):
+    """The tutorial-transformer file through the tutorial's Seq2SeqTransformer, decoded as
+    its greedy_decode does (the whole prefix through the decoder at every step: the
+    tutorial keeps no cache); the beam-5 rows run the 5 hypotheses as a batch."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    from transformer_reference import Seq2SeqTransformer, generate_square_subsequent_mask
+    tensors, meta = st_read(path)
+    cfg = json.loads(meta.get("config", "{}"))
+    d = tensors["src_tok_emb.embedding.weight"].shape[1]
+    vs, vt = tensors["src_tok_emb.embedding.weight"].shape[0], tensors["tgt_tok_emb.embedding.weight"].shape[0]
+    n_enc = len({k.split(".")[3] for k in tensors if k.startswith("transformer.encoder.layers.")})
+    n_dec = len({k.split(".")[3] for k in tensors if k.startswith("transformer.decoder.layers.")})
+    ffn = tensors["transformer.encoder.layers.0.linear1.weight"].shape[0]
+    maxlen = tensors["positional_encoding.pos_embedding"].shape[0]
+    m = Seq2SeqTransformer(n_enc, n_dec, d, cfg["nhead"], vs, vt, dim_feedforward=ffn,
+                           norm_first=bool(cfg.get("norm_first", False)), maxlen=maxlen)
+    m.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()})
+    m.eval()
+    src_vocab = json.loads(meta["src_vocab"])
+    BOS, EOS = 2, 3
+    ids = [BOS] + [src_vocab.index(w) for w in "a b c d e f g h i j k l".split()] + [EOS]
+    S = len(ids)
+    src = torch.tensor(ids).view(-1, 1)
+    src_mask = torch.zeros(S, S).type(torch.bool)
+    res = []
+    with torch.inference_mode():
+        res.append(("transformer encoder pass", timed(lambda: m.encode(src, src_mask), repeats, inner)))
+        memory = m.encode(src, src_mask)
+        ys1 = torch.tensor([BOS] + [4 + p for p in range(6)]).view(-1, 1)  # 7 positions: the step at position 6
+        mask7 = generate_square_subsequent_mask(7).type(torch.bool)
+
+        def step1():
+            out = m.decode(ys1, memory, mask7).transpose(0, 1)
+            F.log_softmax(m.generator(out[:, -1]), dim=-1)
+        res.append(("transformer greedy step (position 6)", timed(step1, repeats, inner)))
+        ys5, mem5 = ys1.expand(7, 5).contiguous(), memory.expand(S, 5, d).contiguous()
+
+        def step5():
+            out = m.decode(ys5, mem5, mask7).transpose(0, 1)
+            F.log_softmax(m.generator(out[:, -1]), dim=-1)
+        res.append(("transformer beam-5 step (position 6)", timed(step5, repeats, inner)))
+
+        def greedy():
+            mem = m.encode(src, src_mask)
+            ys = torch.ones(1, 1).fill_(BOS).type(torch.long)
+            for _ in range(S + 4):
+                tgt_mask = generate_square_subsequent_mask(ys.size(0)).type(torch.bool)
+                out = m.decode(ys, mem, tgt_mask).transpose(0, 1)
+                _, nxt = torch.max(m.generator(out[:, -1]), dim=1)
+                ys = torch.cat([ys, torch.ones(1, 1).type_as(src.data).fill_(nxt.item())], dim=0)
+                if nxt.item() == EOS:
+                    break
+        res.append(("transformer greedy decode, no trace", timed(greedy, repeats, max(1, inner // 20))))
+
+        def beam():
+            k = 5
+            mem = m.encode(src, src_mask)
+            ys = torch.full((1, 1), BOS, dtype=torch.long)
+            scores = torch.zeros(1)
+            for _ in range(steps):  # as many decoder steps as the C beam decode takes
+                n = ys.size(1)
+                tgt_mask = generate_square_subsequent_mask(ys.size(0)).type(torch.bool)
+                out = m.decode(ys, mem.expand(S, n, d), tgt_mask).transpose(0, 1)
+                lp = F.log_softmax(m.generator(out[:, -1]), dim=-1) + scores.unsqueeze(1)
+                scores, flat = lp.view(-1).topk(k)
+                parent = torch.div(flat, vt, rounding_mode="floor")
+                ys = torch.cat([ys[:, parent], (flat % vt).view(1, -1)], dim=0)
+        res.append(("transformer beam-5 decode, no trace", timed(beam, repeats, max(1, inner // 20))))
+    return res
+
+
 def main():
     path, S, repeats = args[0], int(args[1]), int(args[2])
+    if TRANSFORMER:
+        for name, (med, p10, p90, cpu) in transformer(path, repeats, 200, TFM_STEPS):
+            print(f"{name}\t{med:.3f}\t{p10:.3f}\t{p90:.3f}\t{cpu:.3f}")
+        return
     enc, dec, V, H = load(path)
     if FIRST_DECODE:
         enc.eval()
