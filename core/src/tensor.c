@@ -57,11 +57,25 @@ static inline __m128 vec_to128(__m256 v) { return _mm_add_ps(_mm256_castps256_ps
  * summed in exactly the order VEC_HSUM sums one accumulator ((x0 + x2) + (x1 + x3) after
  * the halving steps), so results are bit-identical to the one-at-a-time reduction (and
  * committed traces stay byte-identical). */
+#if defined(__AVX512F__)
+static inline __m128 vec_hsum4(__m512 a, __m512 b, __m512 c, __m512 d) {
+    /* halving 1, two accumulators per instruction: [hi256 + lo256 of a | of b] */
+    __m512 ab = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0xEE), _mm512_shuffle_f32x4(a, b, 0x44));
+    __m512 cd = _mm512_add_ps(_mm512_shuffle_f32x4(c, d, 0xEE), _mm512_shuffle_f32x4(c, d, 0x44));
+    /* halving 2, all four: 128-bit lane j holds hi128 + lo128 of accumulator j */
+    __m512 x = _mm512_add_ps(_mm512_shuffle_f32x4(ab, cd, 0xDD), _mm512_shuffle_f32x4(ab, cd, 0x88));
+    /* within each lane: (x0 + x2) and (x1 + x3), then their sum, in element 0 of the lane */
+    __m512 t = _mm512_add_ps(x, _mm512_permute_ps(x, 0x4E));
+    __m512 u = _mm512_add_ps(t, _mm512_permute_ps(t, 0xB1));
+    return _mm512_castps512_ps128(_mm512_maskz_compress_ps(0x1111, u));
+}
+#else
 static inline __m128 vec_hsum4(VEC a, VEC b, VEC c, VEC d) {
     __m128 r0 = vec_to128(a), r1 = vec_to128(b), r2 = vec_to128(c), r3 = vec_to128(d);
     _MM_TRANSPOSE4_PS(r0, r1, r2, r3); /* r0 = (a0, b0, c0, d0), r1 = (a1, ...), ... */
     return _mm_add_ps(_mm_add_ps(r0, r2), _mm_add_ps(r1, r3));
 }
+#endif
 
 /* As LINEAR_SMALL_BATCH below, four rows of W at a time: each x load feeds 4 FMAs and the
  * four sums of a row of X are reduced together (one horizontal tree instead of four), which
@@ -86,13 +100,18 @@ static inline __m128 vec_hsum4(VEC a, VEC b, VEC c, VEC d) {
             }                                                                                   \
             for (int b = 0; b < BB; b++) {                                                      \
                 const float *x = X + (size_t)b * N;                                             \
+                float *y = Y + (size_t)b * M + i;                                               \
+                __m128 sum = vec_hsum4(a0[b], a1[b], a2[b], a3[b]);                             \
+                if (NV == N) { /* lane-wise y + s: the same additions as the scalar tail */     \
+                    _mm_storeu_ps(y, _mm_add_ps(_mm_loadu_ps(y), sum));                         \
+                    continue;                                                                   \
+                }                                                                               \
                 float s[4];                                                                     \
-                _mm_storeu_ps(s, vec_hsum4(a0[b], a1[b], a2[b], a3[b]));                        \
+                _mm_storeu_ps(s, sum);                                                          \
                 for (int k = NV; k < N; k++) {                                                  \
                     s[0] += w0[k] * x[k]; s[1] += w1[k] * x[k];                                 \
                     s[2] += w2[k] * x[k]; s[3] += w3[k] * x[k];                                 \
                 }                                                                               \
-                float *y = Y + (size_t)b * M + i;                                               \
                 y[0] += s[0]; y[1] += s[1]; y[2] += s[2]; y[3] += s[3];                         \
             }                                                                                   \
         }                                                                                       \
