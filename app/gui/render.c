@@ -63,7 +63,7 @@ int cmd_render(int argc, char **argv) {
     int view = VIEW_ATTENTION, beam = 0, W = 1280, H = 720, frames = 0, list = 0;
     float mx = -1, my = -1;
     const char *trace2 = NULL, *select_node = NULL, *force = NULL, *export_csv = NULL, *export_tree = NULL;
-    struct { int nbest, lenpen, min_len, max_len, no_repeat; float alpha, coverage; } bopt = {3, LENPEN_NONE, 0, 0, 0, 0.6f, 0.0f};
+    struct { int nbest, lenpen, min_len, max_len, no_repeat; float alpha, coverage; } bopt = {0, LENPEN_NONE, 0, 0, 0, 0.6f, 0.0f};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -135,7 +135,7 @@ int cmd_render(int argc, char **argv) {
         if (theme_by_index(i) == th) g.theme = i;
     g.view = (ViewId)view;
     g.beam = beam;
-    g.nbest = bopt.nbest;
+    g.nbest = bopt.nbest ? bopt.nbest : 3; /* 0: not given (at most k are shown anyway) */
     g.lenpen = bopt.lenpen;
     g.alpha = bopt.alpha;
     g.coverage = bopt.coverage;
@@ -143,6 +143,10 @@ int cmd_render(int argc, char **argv) {
     g.max_len = bopt.max_len;
     g.no_repeat = bopt.no_repeat;
     if (trace2 && !trace) { fprintf(stderr, "render: --trace2 goes with --trace\n"); goto done; }
+    if (beam > 0 && bopt.nbest > beam) {
+        fprintf(stderr, "render: --nbest %d must be at most --beam %d\n", bopt.nbest, beam);
+        goto done;
+    }
     if (model && gui_load_model(&g, model, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
     if (trace) {
         if (gui_load_trace(&g, trace, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }

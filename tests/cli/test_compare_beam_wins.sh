@@ -57,5 +57,42 @@ sys.exit(0 if ok else 1)
 PY
     check "committed trace $kind has the outputs and log-probs of a fresh run" $?
 done
+# attnstep render: the comparison view, exports and what-if headless; every bad request named
+expect_error() { # name, expected message substring, command...
+    local name=$1 want=$2
+    shift 2
+    "$@" >"$tmp/rout" 2>"$tmp/rerr"
+    local rc=$?
+    if [ $rc -ne 0 ] && grep -qF -- "$want" "$tmp/rerr"; then pass=$((pass + 1)); else
+        echo "FAIL: $name (exit $rc, stderr: $(cat "$tmp/rerr"))"; fails=$((fails + 1)); fi
+}
+export SDL_VIDEODRIVER=dummy
+traces=$src/tests/render/traces
+if "$bin" render --help >/dev/null 2>&1; then
+    "$bin" render --model "$model" --input "$sentence" --beam 5 --view compare --export-csv "$tmp/c.csv" \
+        --export-tree "$tmp/t.json" --out "$tmp/c.png" 2>"$tmp/rerr"
+    check "render --view compare with exports ($(cat "$tmp/rerr"))" $?
+    [ -s "$tmp/c.png" ]; check "compare PNG written" $?
+    grep -q '^2,"du",' "$tmp/c.csv" && grep -q 'first_divergence' "$tmp/c.csv"; check "comparison CSV has greedy's du at step 2" $?
+    python3 -c "import json,sys; d=json.load(open('$tmp/t.json')); sys.exit(0 if d['nbest'][0]['text']=='les pages des films ont travaillé en juin .' and d['nodes'][0]['parent']==-1 else 1)"
+    check "tree JSON: the best output and the root" $?
+    "$bin" render --model "$model" --input "$sentence" --view compare --force 3:des --export-csv "$tmp/w.csv" --out "$tmp/w.png" 2>"$tmp/rerr"
+    check "render --force 3:des ($(cat "$tmp/rerr"))" $?
+    grep -q 'what_if_token' "$tmp/w.csv" && grep -q '^total,.*,"les pages des films ont travaillé en juin \.",,-0\.83' "$tmp/w.csv"
+    check "what-if CSV: forcing des gives beam's output" $?
+    "$bin" render --trace "$traces/en-fr-es-luong-lstm-beam5.jsonl" --trace2 "$traces/en-fr-es-luong-lstm-greedy.jsonl" --view 7 --out "$tmp/t2.png" 2>"$tmp/rerr"
+    check "render --trace --trace2 --view 7 ($(cat "$tmp/rerr"))" $?
+    expect_error "force step out of range" "outside the decode" "$bin" render --model "$model" --input "$sentence" --force 99:des --out "$tmp/x.png"
+    expect_error "force unknown token" "not in the model's target vocabulary" "$bin" render --model "$model" --input "$sentence" --force 3:zzzz --out "$tmp/x.png"
+    expect_error "force syntax" "must be STEP:TOKEN" "$bin" render --model "$model" --input "$sentence" --force des --out "$tmp/x.png"
+    expect_error "force without model" "needs --model" "$bin" render --trace "$traces/en-fr-es-luong-lstm-greedy.jsonl" --force 3:des --out "$tmp/x.png"
+    expect_error "select out of range" "no tree node" "$bin" render --model "$model" --input "$sentence" --beam 5 --select 99999 --out "$tmp/x.png"
+    expect_error "select on greedy" "beam-search trace" "$bin" render --trace "$traces/en-fr-es-luong-lstm-greedy.jsonl" --select 3 --out "$tmp/x.png"
+    expect_error "trace2 of another source" "source differs" "$bin" render --trace "$traces/en-fr-es-luong-lstm-beam5.jsonl" --trace2 "$traces/reverse-tutorial-greedy.jsonl" --out "$tmp/x.png"
+    expect_error "trace2 without trace" "goes with --trace" "$bin" render --model "$model" --input "$sentence" --trace2 "$traces/en-fr-es-luong-lstm-greedy.jsonl" --out "$tmp/x.png"
+    expect_error "bad lenpen" "bad value 'foo' for --lenpen" "$bin" render --model "$model" --input "$sentence" --beam 5 --lenpen foo --out "$tmp/x.png"
+    expect_error "nbest above k" "must be at most --beam" "$bin" render --model "$model" --input "$sentence" --beam 2 --nbest 4 --view compare --out "$tmp/x.png"
+    expect_error "tree of a greedy trace" "needs one" "$bin" render --trace "$traces/en-fr-es-luong-lstm-greedy.jsonl" --export-tree "$tmp/x.json" --out "$tmp/x.png"
+fi
 echo "$pass passed, $fails failed"
 [ $fails -eq 0 ]

@@ -16,6 +16,7 @@
 
 #include "compare.h"
 #include "gui.h"
+#include "render_util.h"
 
 #define SENTENCE "<2fr> the pages of the films worked in june ."
 
@@ -205,12 +206,84 @@ static void test_whatif_needs_model(void **state) {
     gui_state_free(&g);
 }
 
+/* ---- the click paths, through the real frame code (gui_frame), as the window runs them ---- */
+static void frame(Renderer *r, GuiState *g, float mx, float my, int pressed) {
+    UiInput in = {mx, my, pressed, pressed, 0};
+    draw_begin(&r->dl, font_measure, r->fonts, mx, my);
+    gui_frame(g, &r->dl, r->w, r->h, &in);
+    if (g->action == ACT_RUN) {
+        Status st = {{0}};
+        if (gui_run_model(g, &st)) fail_msg("%s", st.message);
+    }
+}
+
+/* First mouse position over the view area where the view offers a pick of `kind`. */
+static int find_pick(Renderer *r, GuiState *g, PickKind kind, float *fx, float *fy) {
+    for (float y = 120; y < r->h - 80; y += 5)
+        for (float x = 5; x < r->w; x += 5) {
+            frame(r, g, x, y, 0);
+            if (g->pick.kind == kind) { *fx = x; *fy = y; return 1; }
+        }
+    return 0;
+}
+
+static void test_clicks(void **state) {
+    (void)state;
+    (void)ru_frame; /* render_util.h helpers this file does not need */
+    (void)ru_load;
+    Renderer r;
+    if (ru_open(&r, 1024, 576)) fail_msg("renderer");
+    /* view 3: clicking a candidate bar runs the what-if for that step and token */
+    GuiState g;
+    open_model(&g, 0);
+    g.view = VIEW_SEQ2SEQ;
+    g.pos = g.ix.n_pos - 1;
+    float x, y;
+    assert_true(find_pick(&r, &g, PICK_TOKEN, &x, &y));
+    ViewPick p = g.pick;
+    assert_int_not_equal(p.token, g.ix.steps[p.step].chosen); /* the chosen one is not offered */
+    assert_false(g.have_whatif);
+    frame(&r, &g, x, y, 1);
+    assert_true(g.have_whatif);
+    assert_int_equal(g.whatif_step, p.step);
+    assert_int_equal(g.whatif_ix.steps[p.step].chosen, p.token);
+    assert_non_null(strstr(g.message, "what-if"));
+    /* R resets (the app's key handler calls this) */
+    gui_whatif_reset(&g);
+    assert_false(g.have_whatif);
+    /* view 7: the controls strip's first button is k "-": the comparison beam re-decodes with k = 4 */
+    g.view = VIEW_COMPARE;
+    int k0 = g.cmp_beam, hit = 0;
+    for (float xx = 2; xx < 200 && !hit; xx += 2) {
+        frame(&r, &g, xx, 97, 1);
+        hit = g.cmp_beam != k0;
+    }
+    assert_true(hit);
+    assert_int_equal(g.cmp_beam, k0 - 1);
+    assert_true(g.have_alt);
+    assert_int_equal(g.alt_ix.beam_size, k0 - 1);
+    gui_state_free(&g);
+    /* view 6: clicking a node selects it */
+    open_model(&g, 5);
+    g.view = VIEW_BEAM;
+    g.pos = g.ix.n_pos - 1;
+    assert_true(find_pick(&r, &g, PICK_NODE, &x, &y));
+    p = g.pick;
+    frame(&r, &g, x, y, 1);
+    assert_int_equal(g.ix.sel_node, p.node);
+    assert_true(g.ix.hyps[p.node].on_sel);
+    assert_non_null(strstr(g.message, "selected"));
+    gui_state_free(&g);
+    ru_close(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_greedy_whatif_is_forced_prefix),
         cmocka_unit_test(test_beam_whatif_from_selected_node),
         cmocka_unit_test(test_controls_redecode),
         cmocka_unit_test(test_whatif_needs_model),
+        cmocka_unit_test(test_clicks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
