@@ -117,6 +117,12 @@ int gui_load_alt_trace(GuiState *g, const char *path, Status *st);
  * tokens (the selected hypothesis's, else the output's) and decodes the rest with the
  * same options into g->whatif_*. -1 with st (no model, step out of range, bad token). */
 int gui_whatif(GuiState *g, int step, int token, Status *st);
+/* What-if on attention: at decoder step `step` the weights w (n = source length, >= 0,
+ * renormalised to sum 1) replace the softmax weights; the shown path's first `step` tokens
+ * are forced as in gui_whatif, the rest of the decode follows the model. The result is the
+ * what-if (g->whatif_token = -1). -1 with st (no model, a model without attention or a
+ * Transformer, step out of range, wrong count, negative/NaN or all-zero weights). */
+int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *st);
 void gui_whatif_reset(GuiState *g);   /* back to the model's own choice */
 /* Selects beam tree node ix.hyps[node] (-1: the best hypothesis): the per-step views
  * follow its path. -1 with st when out of range or the trace is not a beam trace. */

@@ -28,6 +28,8 @@ static void usage(FILE *out) {
             "  --no-repeat-ngram N   beam options, as in the window's controls strip (views 6 and 7)\n"
             "  --select N       select beam tree node N (index in the tree, 0-based): views 3-5 follow it\n"
             "  --force S:TOKEN  what-if: force TOKEN at decoder step S (from 1) and decode the rest\n"
+            "  --attention S:w1,w2,...  what-if: these attention weights (one per source token with <eos>,\n"
+            "                   renormalised) replace the softmax at decoder step S (from 1)\n"
             "  --export-csv F   also write the greedy/beam comparison as CSV\n"
             "  --export-tree F  also write the beam tree as JSON\n"
             "  --step S         timeline position: 0 = start, negative counts from the end, 'end' (default end)\n"
@@ -62,7 +64,7 @@ int cmd_render(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *trace = NULL, *out = "attnstep-render.png", *step = "end", *theme = "light";
     int view = VIEW_ATTENTION, beam = 0, W = 1280, H = 720, frames = 0, list = 0;
     float mx = -1, my = -1;
-    const char *trace2 = NULL, *select_node = NULL, *force = NULL, *export_csv = NULL, *export_tree = NULL;
+    const char *trace2 = NULL, *select_node = NULL, *force = NULL, *export_csv = NULL, *export_tree = NULL, *attn_override = NULL;
     struct { int nbest, lenpen, min_len, max_len, no_repeat; float alpha, coverage; } bopt = {0, LENPEN_NONE, 0, 0, 0, 0.6f, 0.0f};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -86,6 +88,7 @@ int cmd_render(int argc, char **argv) {
         } else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
         else if (!strcmp(a, "--select")) select_node = argv[++i];
         else if (!strcmp(a, "--force")) force = argv[++i];
+        else if (!strcmp(a, "--attention")) attn_override = argv[++i];
         else if (!strcmp(a, "--export-csv")) export_csv = argv[++i];
         else if (!strcmp(a, "--export-tree")) export_tree = argv[++i];
         else if (!strcmp(a, "--nbest") || !strcmp(a, "--alpha") || !strcmp(a, "--coverage") || !strcmp(a, "--min-len") ||
@@ -172,6 +175,23 @@ int cmd_render(int argc, char **argv) {
         if (!g.model) { fprintf(stderr, "render: --force needs --model\n"); goto done; }
         if (id < 0) { fprintf(stderr, "render: --force: '%.100s' is not in the model's target vocabulary\n", tok); goto done; }
         if (gui_whatif(&g, s1 - 1, id, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+    }
+    if (attn_override) {
+        if (!g.model) { fprintf(stderr, "render: --attention needs --model\n"); goto done; }
+        float w[MODEL_MAX_SOURCE];
+        int s1 = 0, nw = 0, off = 0;
+        const char *p = attn_override;
+        if (sscanf(p, "%d:%n", &s1, &off) != 1 || off == 0) { fprintf(stderr, "render: --attention must be STEP:w1,w2,... (step from 1)\n"); goto done; }
+        p += off;
+        while (*p && nw < MODEL_MAX_SOURCE) {
+            char *e = NULL;
+            w[nw] = strtof(p, &e);
+            if (e == p) { fprintf(stderr, "render: --attention: '%.40s' is not a number\n", p); goto done; }
+            nw++;
+            p = *e == ',' ? e + 1 : e;
+            if (*e && *e != ',') { fprintf(stderr, "render: --attention: weights are separated by commas\n"); goto done; }
+        }
+        if (gui_whatif_attention(&g, s1 - 1, w, nw, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
     }
     if ((export_csv || export_tree) && gui_export_compare(&g, export_csv, export_tree, &st)) {
         fprintf(stderr, "render: %s\n", st.message);

@@ -107,7 +107,7 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         g->pick.kind = PICK_NONE;
         ViewCtx vc = {.ix = &g->ix, .pos = g->pos, .th = th, .dl = dl, .area = va, .anim = g->anim,
                       .alt = g->have_alt ? &g->alt_ix : NULL, .what_if = g->have_whatif ? &g->whatif_ix : NULL,
-                      .what_if_step = g->whatif_step, .pick = &g->pick};
+                      .what_if_step = g->whatif_step, .what_if_token = g->whatif_token, .pick = &g->pick};
         view_draw(g->view, &vc);
         if (win->pressed && g->pick.kind != PICK_NONE) gui_apply_pick(g);
     } else {

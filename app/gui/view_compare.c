@@ -134,7 +134,8 @@ void view_compare(const ViewCtx *c) {
     }
     if (have_w && nr < MAX_ROWS) {
         rows[nr].p = wp;
-        snprintf(rows[nr].label, sizeof rows[0].label, "what-if (%s)", c->what_if->is_beam ? "beam" : "greedy");
+        if (c->what_if_token < 0) snprintf(rows[nr].label, sizeof rows[0].label, "what-if: attention");
+        else snprintf(rows[nr].label, sizeof rows[0].label, "what-if (%s)", c->what_if->is_beam ? "beam" : "greedy");
         rows[nr].col = th->finished;
         rows[nr++].shape = 3;
     }
@@ -193,7 +194,7 @@ void view_compare(const ViewCtx *c) {
             draw_text(dl, cell.x + (cell.w - vw) / 2, cell.y + 3 * sc + lab, th->fs_small, th->fg_dim, buf);
             if (draw_hot(dl, cell))
                 draw_tooltip(dl, "%s, step %d: \"%s\"%s\ntoken log-prob %.4f (P = %.3f), cumulative log-prob %.4f%s", rows[r].label, s + 1,
-                             vk_tok(p->tok[s]), forced ? " (forced by the what-if)" : "", p->token_lp[s], exp(p->token_lp[s]), p->cum[s],
+                             vk_tok(p->tok[s]), !forced ? "" : c->what_if_token < 0 ? " (the what-if set the attention weights of this step)" : " (forced by the what-if)", p->token_lp[s], exp(p->token_lp[s]), p->cum[s],
                              differs ? "\ndiffers from greedy's token at this step" : "");
         }
         /* the total at the end of the row */

@@ -42,6 +42,7 @@ typedef struct ViewCtx {
                                   beam trace, beam for a greedy one), or NULL */
     const TraceIndex *what_if; /* the what-if decode (a token forced at what_if_step), or NULL */
     int what_if_step;
+    int what_if_token;         /* the token forced at what_if_step; -1: attention weights overridden there */
     ViewPick *pick;            /* out, may be NULL: set when the mouse is over something clickable */
 } ViewCtx;
 

@@ -1,6 +1,7 @@
 /* whatif.c — the comparison partner trace, beam options, what-if (forced token), tree
  * selection and the comparison exports (see gui.h). The only GUI code besides
  * gui_run_model that calls the core's decoder. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,54 @@ int gui_whatif(GuiState *g, int step, int token, Status *st) {
     g->have_whatif = 1;
     g->whatif_step = step;
     g->whatif_token = token;
+    return 0;
+}
+
+int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *st) {
+    if (!g->model) return status_fail(st, "what-if needs a model to decode with (this is a replayed trace)");
+    if (!g->have_ix) return status_fail(st, "no trace");
+    const TraceIndex *ix = &g->ix;
+    if (step < 0 || step >= ix->n_steps || step >= DECODE_MAX_PREFIX)
+        return status_fail(st, "attention what-if: step %d is outside the decode (steps 1..%d)", step + 1, ix->n_steps);
+    if (n != ix->S) return status_fail(st, "attention what-if: %d weights for %d source positions", n, ix->S);
+    float *wn = malloc((size_t)n * sizeof *wn);
+    if (!wn) return status_fail(st, "out of memory");
+    double sum = 0;
+    for (int j = 0; j < n; j++) {
+        if (!(w[j] >= 0.0f) || !isfinite(w[j])) { free(wn); return status_fail(st, "attention what-if: weight %d is %g (weights must be >= 0)", j + 1, w[j]); }
+        sum += w[j];
+    }
+    if (!(sum > 0)) { free(wn); return status_fail(st, "attention what-if: the weights are all zero"); }
+    for (int j = 0; j < n; j++) wn[j] = (float)(w[j] / sum);
+    DecodeOptions o;
+    gui_decode_options(g, &o);
+    for (int s = 0; s < step; s++) {
+        if (ix->steps[s].chosen < 0) { free(wn); return status_fail(st, "what-if: the shown path has no token at step %d", s + 1); }
+        o.force_prefix[s] = ix->steps[s].chosen;
+    }
+    o.force_prefix_len = step;
+    o.override_step = step;
+    o.override_weights = wn;
+    o.override_len = n;
+    int ids[MODEL_MAX_SOURCE], S = 0;
+    if (model_source_ids(g->model, g->input, ids, MODEL_MAX_SOURCE, &S, NULL, st)) { free(wn); return -1; }
+    Trace *t = trace_new();
+    if (!t) { free(wn); return status_fail(st, "out of memory"); }
+    EventSink sink = trace_sink(t);
+    DecodeResult res;
+    int rc = decode_run_model(g->model, ids, S, &o, &sink, &res, st);
+    decode_result_free(&res);
+    free(wn);
+    if (rc) { trace_free(t); return status_prefix(st, "attention what-if"); }
+    TraceIndex wix;
+    if (tl_build(&wix, t, st)) { trace_free(t); return -1; }
+    gui_whatif_reset(g);
+    g->whatif_trace = t;
+    g->whatif_ix = wix;
+    g->whatif_ix.tgt_vocab = g->model->tgt_vocab;
+    g->have_whatif = 1;
+    g->whatif_step = step;
+    g->whatif_token = -1;
     return 0;
 }
 

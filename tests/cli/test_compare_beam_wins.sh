@@ -67,6 +67,8 @@ expect_error() { # name, expected message substring, command...
         echo "FAIL: $name (exit $rc, stderr: $(cat "$tmp/rerr"))"; fails=$((fails + 1)); fi
 }
 export SDL_VIDEODRIVER=dummy
+# sanitizer builds: only the justified third-party suppressions (fontconfig's caches)
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/render/lsan.supp}"
 traces=$src/tests/render/traces
 if "$bin" render --help >/dev/null 2>&1; then
     "$bin" render --model "$model" --input "$sentence" --beam 5 --view compare --export-csv "$tmp/c.csv" \

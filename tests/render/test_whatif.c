@@ -206,6 +206,67 @@ static void test_whatif_needs_model(void **state) {
     gui_state_free(&g);
 }
 
+static void test_attention_whatif_is_override(void **state) {
+    (void)state;
+    GuiState g;
+    open_model(&g, 0);
+    Status st = {{0}};
+    float w[11] = {0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0}; /* step 3 looks at the second "the" only (renormalised to 1) */
+    assert_int_equal(gui_whatif_attention(&g, 2, w, 11, &st), 0);
+    assert_true(g.have_whatif);
+    assert_int_equal(g.whatif_token, -1);
+    assert_int_equal(g.whatif_step, 2);
+    /* the core's own decode: forced "les pages", override at step 2 */
+    DecodeOptions o;
+    gui_decode_options(&g, &o);
+    o.force_prefix[0] = tid(&g, "les");
+    o.force_prefix[1] = tid(&g, "pages");
+    o.force_prefix_len = 2;
+    float one[11] = {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+    o.override_step = 2;
+    o.override_weights = one;
+    o.override_len = 11;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/models/en-fr-es-luong-lstm.safetensors", ATTNSTEP_SOURCE_DIR);
+    Seq2Seq *m = seq2seq_load(path, &st);
+    assert_non_null(m);
+    int ids[SEQ2SEQ_MAX_SOURCE], S = 0;
+    assert_int_equal(seq2seq_source_ids(m, SENTENCE, ids, SEQ2SEQ_MAX_SOURCE, &S, NULL, &st), 0);
+    Trace *t = trace_new();
+    EventSink sink = trace_sink(t);
+    DecodeResult res;
+    assert_int_equal(decode_run(m, ids, S, &o, &sink, &res, &st), 0);
+    decode_result_free(&res);
+    char *want = jsonl(t), *got = jsonl(g.whatif_trace);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    trace_free(t);
+    seq2seq_free(m);
+    /* the overridden step's attention event holds the new weights */
+    const Event *a = g.whatif_ix.steps[2].attn;
+    assert_non_null(a);
+    int nw = 0;
+    const float *wt = event_get_floats(a, "weights", &nw);
+    assert_int_equal(nw, 11);
+    assert_float_equal(wt[4], 1.0, 1e-6);
+    assert_float_equal(wt[3], 0.0, 1e-6);
+    assert_string_not_equal(event_get_str(g.whatif_ix.run_end, "output"), event_get_str(g.ix.run_end, "output"));
+    /* bad weights */
+    float neg[11] = {0, 0, 0, -1, 2, 0, 0, 0, 0, 0, 0}, zero[11] = {0};
+    assert_int_equal(gui_whatif_attention(&g, 2, neg, 11, &st), -1);
+    assert_non_null(strstr(st.message, "must be >= 0"));
+    assert_int_equal(gui_whatif_attention(&g, 2, zero, 11, &st), -1);
+    assert_non_null(strstr(st.message, "all zero"));
+    assert_int_equal(gui_whatif_attention(&g, 2, w, 10, &st), -1);
+    assert_non_null(strstr(st.message, "10 weights for 11 source positions"));
+    assert_int_equal(gui_whatif_attention(&g, 99, w, 11, &st), -1);
+    assert_non_null(strstr(st.message, "outside the decode"));
+    w[0] = NAN;
+    assert_int_equal(gui_whatif_attention(&g, 2, w, 11, &st), -1);
+    gui_state_free(&g);
+}
+
 /* ---- the click paths, through the real frame code (gui_frame), as the window runs them ---- */
 static void frame(Renderer *r, GuiState *g, float mx, float my, int pressed) {
     UiInput in = {mx, my, pressed, pressed, 0};
@@ -284,6 +345,7 @@ int main(void) {
         cmocka_unit_test(test_controls_redecode),
         cmocka_unit_test(test_whatif_needs_model),
         cmocka_unit_test(test_clicks),
+        cmocka_unit_test(test_attention_whatif_is_override),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
