@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "font.h"
 #include "gui.h"
+#include "live_train.h"
 #include "monkey.h"
 
 static void usage(FILE *out) {
@@ -105,6 +106,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
         return 0;
     }
     if (g->menu && k->sym == SDLK_ESCAPE) { g->menu = 0; return 0; }
+    if (g->view == VIEW_TRAINING && gui_training_key(g, k->sym, shift)) return 0; /* view 9's keys */
     switch (k->sym) {
     case SDLK_ESCAPE: return 1;
     case SDLK_SPACE: g->playing = !g->playing; break;
@@ -153,6 +155,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
     case SDLK_MINUS: case SDLK_KP_MINUS: if (g->speed > 0.25f) g->speed /= 2; break;
     default:
         if (k->sym >= SDLK_1 && k->sym < SDLK_1 + VIEW_COUNT) g->view = (ViewId)(k->sym - SDLK_1);
+        else if (k->sym == SDLK_9) g->view = VIEW_TRAINING;
         break;
     }
     return 0;
@@ -275,7 +278,7 @@ int cmd_gui(int argc, char **argv) {
         SDL_Event e;
         int got = 0;
         /* sleep while idle: wait for an event unless something moves */
-        if (!g.playing && g.anim >= 1 && SDL_WaitEventTimeout(&e, 250)) got = 1;
+        if (!g.playing && g.anim >= 1 && !(g.view == VIEW_TRAINING && gui_training_active(&g)) && SDL_WaitEventTimeout(&e, 250)) got = 1;
         while (got || SDL_PollEvent(&e)) {
             got = 0;
             switch (e.type) {
@@ -326,6 +329,7 @@ int cmd_gui(int argc, char **argv) {
         backend_draw(be, &dl, theme_by_index(g.theme)->bg);
         monkey_frame_time(&monkey, 1e3 * (double)(SDL_GetPerformanceCounter() - frame_start) / (double)SDL_GetPerformanceFrequency());
         if (g.action == ACT_RUN) run(&g);
+        gui_training_poll(&g); /* view 9's "open in stepper" once the save is done */
         SDL_RenderPresent(ren);
     }
     SDL_StopTextInput();

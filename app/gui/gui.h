@@ -78,6 +78,7 @@ typedef struct GuiState {
     int have_whatif;
     int whatif_step, whatif_token;
     ViewPick pick;           /* what a click at the mouse would pick, this frame */
+    struct LiveUi *live;     /* view 9, live training (live_train.h): owned, NULL until first shown */
 } GuiState;
 
 void gui_state_init(GuiState *g);

@@ -8,6 +8,7 @@
 
 #include "attnstep/corpus.h"
 #include "gui.h"
+#include "live_train.h"
 
 #ifndef ATTNSTEP_SOURCE_DIR
 #define ATTNSTEP_SOURCE_DIR "."
@@ -33,6 +34,7 @@ void gui_state_free(GuiState *g) {
     tl_free(&g->whatif_ix);
     trace_free(g->whatif_trace);
     model_free(g->model);
+    gui_training_free(g);
     memset(g, 0, sizeof *g);
 }
 

@@ -5,6 +5,7 @@
 
 #include "controls.h"
 #include "gui.h"
+#include "live_train.h"
 #include "widgets.h"
 
 static const char *base_name(const char *p) {
@@ -50,6 +51,14 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         if (draw_hot(dl, r)) draw_tooltip(dl, "view %d: %s (key %d)", v + 1, view_name((ViewId)v), v + 1);
         x += bw + 4;
     }
+    { /* view 9, live training (view_training.c) */
+        snprintf(lab, sizeof lab, compact ? "9" : "9 Train");
+        float bw = draw_text_width(dl, th->fs, lab) + 18;
+        Rect r = {x, 6 * sc, bw, bar_h - 12 * sc};
+        if (ui_button(dl, th, win, r, lab, g->view == VIEW_TRAINING)) g->view = VIEW_TRAINING;
+        if (draw_hot(dl, r)) draw_tooltip(dl, "view 9: watch attention being learned (live training, key 9)");
+        x += bw + 4;
+    }
     /* pickers, right-aligned: model, strategy, theme, help */
     float rx = w - 10 * sc;
     Rect help_r = {rx - 44 * sc, 6 * sc, 44 * sc, bar_h - 12 * sc};
@@ -73,6 +82,11 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
     if (tw > maxw) tw = maxw;
     Rect model_r = {rx - tw, 6 * sc, tw, bar_h - 12 * sc};
     if (tw > 40 && ui_button(dl, th, win, model_r, lab, g->menu == 1)) g->menu = g->menu == 1 ? 0 : 1;
+
+    if (g->view == VIEW_TRAINING) { /* view 9 owns everything below the top bar */
+        gui_training_frame(g, dl, th, win, (Rect){0, bar_h, (float)w, h - bar_h});
+        goto overlays;
+    }
 
     /* input bar */
     Rect ib = {0, bar_h, (float)w, in_h};
@@ -148,6 +162,7 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
                           "F1: keys", 200);
     }
 
+overlays:
     /* menus (on top) */
     if (g->menu == 1) {
         const char *items[GUI_MAX_MODELS];

@@ -21,6 +21,9 @@
 #include "timeline.h"
 
 typedef enum ViewId { VIEW_CELL, VIEW_UNROLLED, VIEW_SEQ2SEQ, VIEW_ATTENTION, VIEW_HEATMAP, VIEW_BEAM, VIEW_COMPARE, VIEW_TRANSFORMER, VIEW_COUNT } ViewId;
+/* 9: live training (view_training.c, live_train.h). Not a trace view: it is drawn by
+ * gui_training_frame, never by view_draw, so it sits outside 0..VIEW_COUNT-1. */
+#define VIEW_TRAINING ((ViewId)VIEW_COUNT)
 
 /* What a click at the mouse position would pick: views report it (they stay pure), the
  * frame code acts on it when the button goes down. */
