@@ -199,9 +199,21 @@ void view_beam(const ViewCtx *c) {
                 nprev = 0;
                 continue;
             }
+            /* the expansion animates one alive hypothesis at a time: while the transition into
+             * this step's "candidates" position runs, the candidates of the first
+             * ceil(anim * alive) parents are drawn */
+            int n_alive = 0;
+            const int *alive = NULL;
+            int grow = col > 0 && s == q->step && q->phase == PH_EXPAND && c->anim < 1 && ix->steps[s].expand;
+            if (grow) alive = event_get_ints(ix->steps[s].expand, "alive", &n_alive);
             for (int i = 0; i < ncur; i++) {
                 const TlHyp *h = curn[i].h;
                 Rect r = {x, curn[i].y, node_w, node_h};
+                if (grow && alive && n_alive > 0) {
+                    int k = 0;
+                    while (k < n_alive && alive[k] != h->parent) k++;
+                    if (k >= (int)ceilf(c->anim * n_alive)) continue;
+                }
                 /* edge from the parent */
                 float py = -1;
                 int pbest = 0, pgreedy = 0, psel = 0;

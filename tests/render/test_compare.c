@@ -25,6 +25,9 @@
 #define BEAM "en-fr-es-luong-lstm-beam5"
 #define GREEDY "en-fr-es-luong-lstm-greedy"
 
+typedef struct Case Case;
+static int find_pos(const TraceIndex *ix, const Case *c);
+
 /* main trace + its partner */
 static void load_pair(GuiState *g, const char *main, const char *alt) {
     if (ru_load(g, main)) fail_msg("cannot load %s", main);
@@ -237,7 +240,7 @@ static void test_exports(void **state) {
 }
 
 /* ---- golden images ---- */
-typedef struct Case {
+struct Case {
     const char *name, *main, *alt;
     int view, step;   /* decoder step, -1: end */
     Phase phase;
@@ -245,7 +248,7 @@ typedef struct Case {
     const char *select; /* token of greedy's node at step `sel_step` to select, or NULL */
     int sel_step;
     float mx, my;
-} Case;
+};
 
 static const Case CASES[] = {
     {"compare-end-light", BEAM, GREEDY, VIEW_COMPARE, -1, PH_END, 0, NULL, 0, -1, -1},
@@ -269,6 +272,37 @@ static int find_pos(const TraceIndex *ix, const Case *c) {
         if (c->phase != PH_END && q->step == c->step && q->phase == c->phase) return p;
     }
     return -1;
+}
+
+/* The expansion animates parent by parent: part-way through the transition into a step's
+ * candidates fewer nodes are drawn than when it has settled (anim 1, what headless shows). */
+static int count_cmds(Renderer *r, GuiState *g, float anim) {
+    g->anim = anim;
+    draw_begin(&r->dl, font_measure, r->fonts, -1, -1);
+    gui_frame(g, &r->dl, r->w, r->h, NULL);
+    return r->dl.count;
+}
+
+static void test_expand_animation(void **state) {
+    (void)state;
+    Renderer r;
+    if (ru_open(&r, W, H)) fail_msg("renderer");
+    GuiState g;
+    load_pair(&g, BEAM, GREEDY);
+    g.view = VIEW_BEAM;
+    Case c = {"", BEAM, GREEDY, VIEW_BEAM, 3, PH_EXPAND, 0, NULL, 0, -1, -1};
+    g.pos = find_pos(&g.ix, &c);
+    assert_true(g.pos >= 0);
+    int early = count_cmds(&r, &g, 0.1f), late = count_cmds(&r, &g, 0.7f), settled = count_cmds(&r, &g, 1.0f);
+    assert_true(early < late);  /* one parent's candidates, then four of the five */
+    assert_true(late <= settled);
+    assert_true(early < settled);
+    /* another phase does not animate this way */
+    c.phase = PH_CHOSEN;
+    g.pos = find_pos(&g.ix, &c);
+    assert_int_equal(count_cmds(&r, &g, 0.2f), count_cmds(&r, &g, 1.0f));
+    gui_state_free(&g);
+    ru_close(&r);
 }
 
 typedef struct Diff { double mean, frac; } Diff;
@@ -354,7 +388,7 @@ static void test_goldens(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_paths),   cmocka_unit_test(test_greedy_overlay_and_selection), cmocka_unit_test(test_alt_must_match), cmocka_unit_test(test_blocked),
+        cmocka_unit_test(test_paths),   cmocka_unit_test(test_greedy_overlay_and_selection), cmocka_unit_test(test_alt_must_match), cmocka_unit_test(test_blocked), cmocka_unit_test(test_expand_animation),
         cmocka_unit_test(test_exports), cmocka_unit_test(test_goldens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
