@@ -202,8 +202,16 @@ void view_compare(const ViewCtx *c) {
             const CmpPath *base = ix->is_beam ? &bp[0] : gp; /* the model's own output */
             if (p == wp) snprintf(buf, sizeof buf, "%.3f (%+.3f)", p->logprob, p->logprob - base->logprob);
             else snprintf(buf, sizeof buf, "%.3f", p->logprob);
+            if (!p->finished) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, sizeof buf - l, " no <eos>");
+            }
             float ex = gx + count * cw + 6 * sc;
-            draw_text(dl, ex, ry + row_h / 2 - lab / 2, th->fs, r == 0 || (r == 1 && p != wp) ? rows[r].col : th->fg, buf);
+            Rect tr = {ex, ry, a.x + a.w - ex, row_h};
+            draw_text_fit(dl, ex, ry + row_h / 2 - lab / 2, th->fs, r == 0 || (r == 1 && p != wp) ? rows[r].col : th->fg, buf, tr.w);
+            if (draw_hot(dl, tr))
+                draw_tooltip(dl, "%s: total log-prob %.4f%s, score %.4f%s", rows[r].label, p->logprob, p->finished ? " (<eos> included)" : "",
+                             p->score, p->finished ? "" : "\nno <eos>: the length cap ended it");
         }
     }
     float grid_bottom = grid_y + nr * (row_h + 4 * sc);
