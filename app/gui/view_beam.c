@@ -261,7 +261,15 @@ void view_beam(const ViewCtx *c) {
                 if (h->on_sel && col > 0 && (ix->hyps + ix->sel_node) == h) draw_rect_line(dl, rect_inset(r, -3), th->fg, 3 * th->line);
                 else if (h->on_sel && col > 0) draw_rect_line(dl, rect_inset(r, -2), th->fg, 1.5f * th->line);
                 if (col == 0) snprintf(buf, sizeof buf, "<start>");
-                else snprintf(buf, sizeof buf, "%s  %.2f", h->token_str, h->score);
+                else {
+                    /* "token score": 2 decimals, 1 when that does not fit, "≈0" for a sure path */
+                    float avail = node_w - (h->on_greedy ? 22 : 8);
+                    if (h->score > -0.005f) snprintf(buf, sizeof buf, "%s  \xe2\x89\x88" "0", vk_tok(h->token_str));
+                    else {
+                        snprintf(buf, sizeof buf, "%s  %.2f", vk_tok(h->token_str), h->score);
+                        if (draw_text_width(dl, th->fs_small, buf) > avail) snprintf(buf, sizeof buf, "%s %.1f", vk_tok(h->token_str), h->score);
+                    }
+                }
                 draw_text_fit(dl, r.x + 4, r.y + node_h / 2 - labs / 2, th->fs_small, tc, buf, node_w - (h->on_greedy ? 22 : 8));
                 if (h->on_greedy && col > 0 && decided) {
                     Rect g = {r.x + node_w - 16, r.y + node_h / 2 - labs / 2, 14, labs};
