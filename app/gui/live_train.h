@@ -247,5 +247,14 @@ int gui_training_key(struct GuiState *g, int sym, int shift);
 int gui_training_active(const struct GuiState *g);
 /* Called each frame by the window: opens the saved model in the stepper once saved. */
 void gui_training_poll(struct GuiState *g);
+/* `attnstep render --view 9`: opens a controller for task/arch (names; NULL = reverse, dot),
+ * runs `steps` batches synchronously (unless threaded), shows snapshot `scrub` (-1: the
+ * latest) and, with log, prints the snapshot table. -1 with st on a bad name or value. */
+int gui_training_render_setup(struct GuiState *g, const char *task, const char *arch, long steps, int scrub, int log, int threaded,
+                              Status *st);
+/* `render --live-seconds`: plays the threaded controller for up to `seconds` while the caller's
+ * draw_frame draws view 9 at 60 Hz; prints frame times and when the first sharp snapshot
+ * reached the UI. */
+int gui_training_live_bench(struct GuiState *g, double seconds, void (*draw_frame)(void *ctx), void *ctx, Status *st);
 
 #endif

@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "font.h"
 #include "gui.h"
+#include "live_train.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -22,7 +23,11 @@ static void usage(FILE *out) {
             "  --input TEXT     source sentence (also accepted as the last argument)\n"
             "  --beam K         beam search with width K (default: greedy)\n"
             "  --trace FILE     render a saved trace (attnstep trace / Ctrl+E) instead of running a model\n"
-            "  --view V         1..8 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer (default 4)\n"
+            "  --view V         1..9 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer|training (default 4)\n"
+            "  view 9, live training (no --model/--input): --task reverse|dates|translate, --arch bi-additive|additive|\n"
+            "                   dot|general|scaled_dot|none, --train-steps N (batches run first), --scrub K (show snapshot K),\n"
+            "                   --train-log (print the snapshot table), --live-seconds S (train in the background thread\n"
+            "                   while drawing at 60 Hz; print frame times and when the attention became sharp)\n"
             "  --trace2 FILE    with --trace: the comparison partner for view 7 (greedy for a beam trace, or beam)\n"
             "  --nbest N, --lenpen none|avg|gnmt, --alpha A, --coverage B, --min-len N, --max-len N,\n"
             "  --no-repeat-ngram N   beam options, as in the window's controls strip (views 6 and 7)\n"
@@ -42,9 +47,9 @@ static void usage(FILE *out) {
 }
 
 static int parse_view(const char *s) {
-    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer"};
-    if (s[0] >= '1' && s[0] <= '8' && !s[1]) return s[0] - '1';
-    for (int i = 0; i < 8; i++)
+    static const char *names[] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer", "training"};
+    if (s[0] >= '1' && s[0] <= '9' && !s[1]) return s[0] - '1'; /* 9: VIEW_TRAINING */
+    for (int i = 0; i < 9; i++)
         if (!strcmp(s, names[i])) return i;
     return -1;
 }
@@ -60,10 +65,34 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* One frame of the window into the canvas (view 9's live measurement draws many). */
+typedef struct RenderFrame {
+    GuiState *g;
+    DrawList *dl;
+    FontSet *fonts;
+    Canvas *cv;
+    int W, H;
+    const Theme *th;
+    float mx, my;
+} RenderFrame;
+
+static void render_frame(void *ctx) {
+    RenderFrame *f = ctx;
+    UiInput in = {f->mx, f->my, 0, 0, 0};
+    draw_begin(f->dl, font_measure, f->fonts, f->mx, f->my);
+    gui_frame(f->g, f->dl, f->W, f->H, f->mx >= 0 ? &in : NULL);
+    backend_draw(f->cv->backend, f->dl, f->th->bg);
+    SDL_RenderPresent(f->cv->renderer);
+}
+
 int cmd_render(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *trace = NULL, *out = "attnstep-render.png", *step = "end", *theme = "light";
     int view = VIEW_ATTENTION, beam = 0, W = 1280, H = 720, frames = 0, list = 0;
     float mx = -1, my = -1;
+    const char *lt_task = NULL, *lt_arch = NULL; /* view 9 (live training) */
+    long lt_steps = 0;
+    int lt_scrub = -1, lt_log = 0;
+    double lt_live = 0;
     const char *trace2 = NULL, *select_node = NULL, *force = NULL, *export_csv = NULL, *export_tree = NULL, *attn_override = NULL;
     struct { int nbest, lenpen, min_len, max_len, no_repeat; float alpha, coverage; } bopt = {0, LENPEN_NONE, 0, 0, 0, 0.6f, 0.0f};
     for (int i = 1; i < argc; i++) {
@@ -71,6 +100,7 @@ int cmd_render(int argc, char **argv) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         if (!strcmp(a, "--list")) { list = 1; continue; }
+        if (!strcmp(a, "--train-log")) { lt_log = 1; continue; }
         if (a[0] == '-' && a[1] == '-' && !v) { fprintf(stderr, "render: %s needs a value\n", a); return 2; }
         if (!strcmp(a, "--model")) model = argv[++i];
         else if (!strcmp(a, "--input")) input = argv[++i];
@@ -84,8 +114,12 @@ int cmd_render(int argc, char **argv) {
         } else if (!strcmp(a, "--frames")) frames = atoi(argv[++i]);
         else if (!strcmp(a, "--view")) {
             view = parse_view(argv[++i]);
-            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..8 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer)\n", argv[i]); return 2; }
-        } else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
+            if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..9 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer|training)\n", argv[i]); return 2; }
+        } else if (!strcmp(a, "--task")) lt_task = argv[++i];
+        else if (!strcmp(a, "--arch")) lt_arch = argv[++i];
+        else if (!strcmp(a, "--train-steps")) lt_steps = atol(argv[++i]);
+        else if (!strcmp(a, "--scrub")) lt_scrub = atoi(argv[++i]);
+        else if (!strcmp(a, "--live-seconds")) lt_live = atof(argv[++i]); else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
         else if (!strcmp(a, "--select")) select_node = argv[++i];
         else if (!strcmp(a, "--force")) force = argv[++i];
         else if (!strcmp(a, "--attention")) attn_override = argv[++i];
@@ -124,7 +158,7 @@ int cmd_render(int argc, char **argv) {
     }
     const Theme *th = theme_get(theme);
     if (!th) { fprintf(stderr, "render: unknown theme '%s' (light, dark, projector)\n", theme); return 2; }
-    if (!trace && (!model || !input)) { fprintf(stderr, "render: give --model and --input, or --trace\n"); usage(stderr); return 2; }
+    if (view != VIEW_TRAINING && !trace && (!model || !input)) { fprintf(stderr, "render: give --model and --input, or --trace\n"); usage(stderr); return 2; }
 
     GuiState g;
     gui_state_init(&g);
@@ -148,6 +182,32 @@ int cmd_render(int argc, char **argv) {
     if (trace2 && !trace) { fprintf(stderr, "render: --trace2 goes with --trace\n"); goto done; }
     if (beam > 0 && bopt.nbest > beam) {
         fprintf(stderr, "render: --nbest %d must be at most --beam %d\n", bopt.nbest, beam);
+        goto done;
+    }
+    if (view == VIEW_TRAINING) { /* live training: a fresh model trains here, no trace */
+        if (gui_training_render_setup(&g, lt_task, lt_arch, lt_steps, lt_scrub, lt_log, lt_live > 0, &st)) {
+            fprintf(stderr, "render: %s\n", st.message);
+            goto done;
+        }
+        if (!(fonts = load_fonts(&st))) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+        if (load_canvas(&cv, W, H, fonts, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+        RenderFrame rf = {&g, &dl, fonts, &cv, W, H, th, mx, my};
+        if (lt_live > 0 && gui_training_live_bench(&g, lt_live, render_frame, &rf, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+        render_frame(&rf);
+        if (save_png(cv.surface, out, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }
+        double *ft = frames > 0 ? malloc((size_t)frames * sizeof *ft) : NULL;
+        for (int f = 0; ft && f < frames; f++) {
+            double t0 = now_ms();
+            render_frame(&rf);
+            ft[f] = now_ms() - t0;
+        }
+        if (ft) {
+            qsort(ft, (size_t)frames, sizeof *ft, cmp_d);
+            printf("frame time over %d frames (%dx%d, view 9, software renderer): median %.2f ms, p99 %.2f ms, max %.2f ms\n", frames, W,
+                   H, ft[frames / 2], ft[(int)(frames * 0.99)], ft[frames - 1]);
+            free(ft);
+        }
+        rc = 0;
         goto done;
     }
     if (model && gui_load_model(&g, model, &st)) { fprintf(stderr, "render: %s\n", st.message); goto done; }

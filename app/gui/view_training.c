@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <SDL2/SDL_keycode.h>
 
@@ -173,6 +174,18 @@ static Rect chart_plot(const Theme *th, Rect r) {
     return (Rect){r.x + 44 * th->scale, r.y + lab + 8 * th->scale, r.w - 52 * th->scale, r.h - 2 * lab - 14 * th->scale};
 }
 
+/* A segment as one filled column per pixel (filled rects are cheap on the software
+ * renderer; slanted thick lines are triangles, about 40 times slower). */
+static void seg(DrawList *dl, float x0, float y0, float x1, float y1, Color c, float thick) {
+    int n = (int)ceilf(x1 - x0);
+    if (n < 1) n = 1;
+    for (int k = 0; k < n; k++) {
+        float ya = y0 + (y1 - y0) * k / n, yb = y0 + (y1 - y0) * (k + 1) / n;
+        float lo = ya < yb ? ya : yb, hi = ya < yb ? yb : ya;
+        draw_rect(dl, (Rect){floorf(x0 + k), lo - thick / 2, 1, hi - lo + thick}, c);
+    }
+}
+
 static void polyline(DrawList *dl, Rect p, const long *xs, const float *ys, int n, long x_max, float y_max, Color c, float thick) {
     float px = 0, py = 0;
     int have = 0;
@@ -181,7 +194,8 @@ static void polyline(DrawList *dl, Rect p, const long *xs, const float *ys, int 
         float v = ys[i] > y_max ? y_max : ys[i] < 0 ? 0 : ys[i];
         float x = p.x + p.w * (float)xs[i] / (float)(x_max > 0 ? x_max : 1);
         float y = p.y + p.h - p.h * v / (y_max > 0 ? y_max : 1);
-        if (have) draw_line(dl, px, py, x, y, c, thick);
+        if (have && x - px < 1 && i + 1 < n && isfinite(ys[i + 1])) continue; /* several points per pixel column: skip to the next column */
+        if (have) seg(dl, px, py, x, y, c, thick);
         else if (n == 1) draw_rect(dl, (Rect){x - 2, y - 2, 4, 4}, c);
         px = x;
         py = y;
@@ -284,7 +298,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     Rect lp = chart_plot(th, lr);
     polyline(dl, lp, lt->loss_step, lt->loss_pts, lt->n_loss, x_max, y_max, th->dec, 2 * th->line);
     float mx = lp.x + lp.w * (float)s->step / (float)x_max;
-    draw_line(dl, mx, lp.y, mx, lp.y + lp.h, th->accent, 2);
+    draw_rect(dl, (Rect){mx - 1, lp.y, 2, lp.h}, th->accent);
     if (draw_hot(dl, lp)) {
         int k = -1;
         float want = (dl->mouse_x - lp.x) / lp.w * (float)x_max;
@@ -306,7 +320,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     polyline(dl, ap, xs, tk, lt->n_snaps, x_max, 1.0f, th->enc, 2 * th->line);
     polyline(dl, ap, xs, ex, lt->n_snaps, x_max, 1.0f, th->dec, 2 * th->line);
     mx = ap.x + ap.w * (float)s->step / (float)x_max;
-    draw_line(dl, mx, ap.y, mx, ap.y + ap.h, th->accent, 2);
+    draw_rect(dl, (Rect){mx - 1, ap.y, 2, ap.h}, th->accent);
     float lab = draw_line_height(th->fs_small);
     /* key, right of the title: blue tokens, red exact sentences */
     float kx = ar.x + draw_text_width(dl, th->fs, "dev accuracy (greedy)") + 14 * sc, ky = ar.y + 2;
@@ -429,7 +443,6 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
     UiInput none = {-1, -1, 0, 0, 0};
     const UiInput *win = u->menu ? &none : in;
     if (u->menu && in) { none.mx = in->mx; none.my = in->my; }
-    draw_rect(dl, area, th->bg);
     LiveTrain *lt = u->lt;
     int playing = 0, failed = 0;
     float lr = 0.003f;
@@ -590,4 +603,91 @@ int gui_training_key(GuiState *g, int sym, int shift) {
     case SDLK_ESCAPE: if (u->menu) { u->menu = 0; return 1; } return 0;
     default: return 0;
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* `attnstep render --view 9` (render.c)                                     */
+/* ------------------------------------------------------------------------ */
+
+int gui_training_render_setup(GuiState *g, const char *task, const char *arch, long steps, int scrub, int log, int threaded, Status *st) {
+    int t = live_task_from_name(task ? task : "reverse");
+    if (t < 0) return status_fail(st, "unknown --task '%.60s' (reverse, dates or translate)", task);
+    int a = live_arch_from_name(arch ? arch : "dot");
+    if (a < 0) return status_fail(st, "unknown --arch '%.60s' (bi-additive, additive, dot, general, scaled_dot, none)", arch);
+    if (steps < 0 || steps > 10000000) return status_fail(st, "--train-steps %ld is outside 0..10000000", steps);
+    LiveConfig c;
+    live_config_default(&c, (LiveTask)t);
+    c.arch = (LiveArch)a;
+    if (gui_training_open(g, &c, threaded, st)) return -1;
+    g->view = VIEW_TRAINING;
+    LiveTrain *lt = g->live->lt;
+    if (!threaded && steps > 0 && live_train_run(lt, steps, st)) return -1;
+    if (scrub >= lt->n_snaps) return status_fail(st, "--scrub %d: the run has snapshots 0..%d", scrub, lt->n_snaps - 1);
+    g->live->sel = scrub;
+    if (log) {
+        printf("# %s, %s: %ld parameters; example \"%s\" -> \"%s\"\n", live_task_name(c.task), live_arch_label(c.arch), lt->param_count,
+               lt->ex_src_text, lt->ex_tgt_text);
+        printf("step\tseconds\tloss\tdev_exact\tdev_token\tentropy\tmax_weight\tgold\tsharp\toutput\n");
+        for (int i = 0; i < lt->n_snaps; i++) {
+            const LiveSnap *s = lt->snaps[i];
+            printf("%ld\t%.2f\t%.4f\t%.3f\t%.3f\t%.3f\t%.3f\t%.2f\t%d\t%s\n", s->step, s->seconds, s->loss, s->dev_exact, s->dev_token,
+                   s->entropy, s->max_weight, s->align, s->sharp, s->output);
+        }
+        int f = live_train_first_sharp(lt);
+        if (f >= 0) printf("# first sharp: step %ld after %.2f s of training\n", lt->snaps[f]->step, lt->snaps[f]->seconds);
+        else printf("# not sharp within %ld steps\n", lt->step);
+    }
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int gui_training_live_bench(GuiState *g, double seconds, void (*draw_frame)(void *ctx), void *ctx, Status *st) {
+    LiveUi *u = g->live;
+    if (!u || !u->lt || !u->threaded) return status_fail(st, "the live measurement needs a threaded controller");
+    LiveTrain *lt = u->lt;
+    int cap = (int)(seconds * 70) + 16, n = 0;
+    double *ft = malloc((size_t)cap * sizeof *ft);
+    if (!ft) return status_fail(st, "out of memory");
+    double t0 = mono_s(), sharp_wall = -1;
+    long sharp_step = -1;
+    live_train_play(lt, 1);
+    while (mono_s() - t0 < seconds) {
+        double f0 = mono_s();
+        draw_frame(ctx);
+        double f1 = mono_s();
+        if (n < cap) ft[n++] = 1e3 * (f1 - f0);
+        live_train_lock(lt);
+        int k = live_train_first_sharp(lt);
+        int playing = lt->playing;
+        if (k >= 0 && sharp_wall < 0) { sharp_wall = f1 - t0; sharp_step = lt->snaps[k]->step; }
+        live_train_unlock(lt);
+        if (!playing) break; /* the run's length reached */
+        double left = 1.0 / 60 - (mono_s() - f0); /* a 60 Hz window: the rest of the frame is idle */
+        if (left > 0) nanosleep(&(struct timespec){0, (long)(left * 1e9)}, NULL);
+    }
+    live_train_play(lt, 0);
+    live_train_wait(lt);
+    qsort(ft, (size_t)n, sizeof *ft, cmp_double);
+    live_train_lock(lt);
+    const LiveSnap *last = lt->snaps[lt->n_snaps - 1];
+    printf("live: %s, %s: %ld steps in %.1f s wall (%.1f s of training), %d frames: median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+           live_task_name(u->task), live_arch_label(u->arch), lt->step, mono_s() - t0, lt->seconds, n, n ? ft[n / 2] : 0.0,
+           n ? ft[(int)(n * 0.99)] : 0.0, n ? ft[n - 1] : 0.0);
+    if (sharp_wall >= 0) printf("live: first sharp snapshot: step %ld, seen by the UI %.2f s after Play\n", sharp_step, sharp_wall);
+    else printf("live: not sharp within %.0f s\n", seconds);
+    printf("live: last snapshot step %ld: loss %.4f, dev exact %.3f, entropy %.3f, max weight %.3f, gold %.2f\n", last->step, last->loss,
+           last->dev_exact, last->entropy, last->max_weight, last->align);
+    live_train_unlock(lt);
+    free(ft);
+    return 0;
 }
