@@ -280,7 +280,9 @@ void view_beam(const ViewCtx *c) {
                     const char *what = !decided ? "candidate (selection not shown yet)"
                                        : h->status == TL_KEPT ? "kept: among the k best"
                                        : h->status == TL_FINISHED ? "finished: ended with <EOS>"
-                                       : h->status == TL_BLOCKED ? "blocked"
+                                       : h->status == TL_BLOCKED ? (h->reason && strstr(h->reason, "minlen")
+                                                                        ? "blocked: <eos> before the minimum length"
+                                                                        : "blocked: it would repeat an n-gram (--no-repeat-ngram)")
                                                                  : "pruned: not among the k best";
                     draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s%s\n"
                                      "click: select it (views 3\xe2\x80\x93" "5 follow its path); then F: what-if, force it",
