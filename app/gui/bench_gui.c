@@ -65,7 +65,8 @@ static void usage(FILE *out) {
             "  --beam K       beam width of the decode drawn (default 10)\n"
             "  --size WxH     default 1280x720\n"
             "  --frames N     frames per view (default 400)\n"
-            "  --edits N      re-decodes timed (default 31), with beam --edit-beam (default 5)\n");
+            "  --edits N      re-decodes timed (default 31), with beam --edit-beam (default 5)\n"
+            "  --view N       time only view N (1-based; for profiling)\n");
 }
 
 /* The first translate example with exactly `words` source tokens (tag included), or the
@@ -137,7 +138,7 @@ static double frame(GuiState *g, DrawList *dl, Canvas *cv, FontSet *fonts, const
 
 int cmd_bench_gui(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *theme = "light";
-    int beam = 10, W = 1280, H = 720, frames = 400, edits = 31, edit_beam = 5, startup = 1;
+    int beam = 10, W = 1280, H = 720, frames = 400, edits = 31, edit_beam = 5, startup = 1, only_view = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--gui")) continue;
@@ -158,6 +159,7 @@ int cmd_bench_gui(int argc, char **argv) {
             else if (!strcmp(a, "--frames")) frames = (int)x;
             else if (!strcmp(a, "--edits")) edits = (int)x;
             else if (!strcmp(a, "--edit-beam")) edit_beam = (int)x;
+            else if (!strcmp(a, "--view")) only_view = (int)x;
             else { fprintf(stderr, "bench --gui: unknown option '%.100s' (see --help)\n", a); return 2; }
         }
     }
@@ -227,6 +229,7 @@ int cmd_bench_gui(int argc, char **argv) {
     double *tc = malloc((size_t)frames * sizeof *tc);
     if (!tc) goto done;
     for (int v = 0; v < VIEW_COUNT; v++) {
+        if (only_view && v != only_view - 1) continue;
         g.view = (ViewId)v;
         g.pos = 0;
         g.anim = 1;
