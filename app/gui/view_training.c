@@ -389,7 +389,8 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     float th_h = strip_h - lab - 14 * sc, th_w = th_h * (float)s->S / (float)s->T;
     if (th_w > th_h * 2.5f) th_w = th_h * 2.5f;
     float pitch = th_w + 6 * sc;
-    float x0 = st.x + 96 * sc, avail = st.w - 96 * sc - 10 * sc;
+    float more_w = draw_text_width(dl, th->fs_small, "999 more \xe2\x96\xb6") + 12 * sc; /* room for the markers */
+    float x0 = st.x + 96 * sc + more_w, avail = st.w - 96 * sc - 2 * more_w;
     draw_text(dl, st.x + 10 * sc, st.y + 8 * sc, th->fs_small, th->fg, "snapshots");
     snprintf(b, sizeof b, "%d, every %d", lt->n_snaps, lt->snap_every);
     draw_text(dl, st.x + 10 * sc, st.y + 8 * sc + lab, th->fs_small, th->fg_dim, b);
@@ -420,8 +421,8 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
                          q->seconds, q->loss, 100 * q->dev_exact, q->entropy, q->max_weight, q->sharp ? ", sharp" : "");
         }
     }
-    vk_more(c, x0, st.y + strip_h - lab - 2, first, 0);
-    vk_more(c, st.x + st.w - 10 * sc, st.y + strip_h - lab - 2, lt->n_snaps - first - count, 1);
+    vk_more(c, x0 - more_w + 4 * sc, st.y + strip_h / 2 - lab / 2, first, 0);
+    vk_more(c, st.x + st.w - 8 * sc, st.y + strip_h / 2 - lab / 2, lt->n_snaps - first - count, 1);
 }
 
 /* ------------------------------------------------------------------------ */
