@@ -90,7 +90,8 @@ out:
  * decoder layer averaged over heads (transformer_train_cross_weights), rows the target
  * tokens without EOS, columns the source tokens plus EOS (the BOS column dropped, so the
  * columns mean what they mean for the RNN models). */
-static int eval_aer_tfm(const Transformer *m, const Corpus *c, const TrainData *d, MetricsAer *aer, MetricsAer *b_aer, Status *st) {
+static int eval_aer_tfm(const Transformer *m, const Corpus *c, const TrainData *d, MetricsAer *aer, MetricsAer *b_aer,
+                        MetricsAer *layer_aer, Status *st) {
     TransformerTape *tape = transformer_tape_new(m, d->max_src, d->max_tgt, st);
     float *att = malloc((size_t)d->max_src * (size_t)d->max_tgt * sizeof(float)), *row = malloc((size_t)d->max_src * sizeof(float));
     int *in = malloc((size_t)d->max_tgt * sizeof(int));
@@ -111,6 +112,13 @@ static int eval_aer_tfm(const Transformer *m, const Corpus *c, const TrainData *
         }
         metrics_aer_add(aer, att, e->tgt_len, cols, e->src_len, e->links);
         metrics_aer_add(&b_aer[bucket_of(e->src_len)], att, e->tgt_len, cols, e->src_len, e->links);
+        for (int l = 0; l < m->cfg.dec_layers && l < TRANSFORMER_MAX_LAYERS; l++) { /* every layer, for the report */
+            for (int t = 0; t < e->tgt_len; t++) {
+                transformer_train_cross_weights_layer(m, tape, l, t, row);
+                memcpy(att + (size_t)t * cols, row + 1, (size_t)cols * sizeof(float));
+            }
+            metrics_aer_add(&layer_aer[l], att, e->tgt_len, cols, e->src_len, e->links);
+        }
     }
     rc = 0;
 out:
@@ -198,7 +206,9 @@ int cmd_eval(int argc, char **argv) {
     metrics_aer_init(&aer);
     for (int k = 0; k < BUCKETS; k++) { metrics_bleu_init(&b_bleu[k]); metrics_aer_init(&b_aer[k]); }
     int has_attn = mm->has_attention;
-    if (has_attn && (tm ? eval_aer_tfm(tm, &c, &d, &aer, b_aer, &st) : eval_aer(m, &c, &d, &aer, b_aer, &st))) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
+    MetricsAer layer_aer[TRANSFORMER_MAX_LAYERS];
+    for (int k = 0; k < TRANSFORMER_MAX_LAYERS; k++) metrics_aer_init(&layer_aer[k]);
+    if (has_attn && (tm ? eval_aer_tfm(tm, &c, &d, &aer, b_aer, layer_aer, &st) : eval_aer(m, &c, &d, &aer, b_aer, &st))) { fprintf(stderr, "eval: %s\n", st.message); goto done; }
     for (int i = 0; i < d.n; i++) {
         int len;
         if (tm ? transformer_greedy(tm, trun, d.ids + d.src_off[i], d.src_len[i], max_len, hyp, &len, amax, &st)
@@ -239,6 +249,11 @@ int cmd_eval(int argc, char **argv) {
     if (has_attn)
         printf("AER             %.4f  (attention argmax vs gold sure/possible links, teacher forcing%s)\n", metrics_aer(&aer),
                tm ? "; last decoder layer's cross-attention, mean over heads" : "");
+    if (tm && has_attn) {
+        printf("AER by layer   ");
+        for (int l = 0; l < tm->cfg.dec_layers; l++) printf("%s layer %d %.4f", l ? "," : "", l + 1, metrics_aer(&layer_aer[l]));
+        printf("  (each decoder layer's cross-attention, mean over heads)\n");
+    }
     else printf("AER             -  (no attention)\n");
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
         fprintf(stderr, "eval: cannot write '%.200s': %s\n", csv_path, strerror(errno));

@@ -118,35 +118,40 @@ static void draw_panel(const ViewCtx *c, const Panel *p, Rect r, const char *tit
     draw_text_fit(dl, r.x, r.y, th->fs, tone, title, r.w);
     draw_text_fit(dl, r.x, r.y + lab, th->fs_small, th->fg_dim, axes, r.w);
     float top = r.y + lab + small + 6 * sc;
-    float gap = small + 4 * sc, lgap = small + 4 * sc; /* below each map its head label; above each layer its name */
-    int H = p->heads, best_hc = 1;
-    float best = 0;
+    /* layer names in a left gutter; head numbers under the last layer's maps (under every
+     * map when the heads of a layer wrap onto several rows) */
+    float gutter = draw_text_width(dl, th->fs_small, "layer 8") + 6 * sc, g6 = 6 * sc, hl = small + 2 * sc;
+    int H = p->heads, best_hc = 1, L = p->layers;
+    float best = 0, avail = r.y + r.h - top;
     int dim = p->rows > p->cols ? p->rows : p->cols;
     for (int hc = 1; hc <= H; hc++) {
-        int hr = (H + hc - 1) / hc, rows = p->layers * hr;
-        float mw = (r.w - (hc - 1) * 6 * sc) / hc, mh = (r.y + r.h - top - p->layers * (lgap + 4 * sc) - rows * gap) / rows;
+        int hr = (H + hc - 1) / hc, rows = L * hr;
+        float mw = (r.w - gutter - (hc - 1) * g6) / hc, mh = (avail - rows * g6 - (hr > 1 ? rows : hr) * hl - (L - 1) * g6) / rows;
         float m = fminf(mw, mh);
         if (m > best + 0.5f) { best = m; best_hc = hc; }
     }
-    float cs = floorf(best / dim);
+    float cs = best / dim; /* fractional: draw_map snaps cell edges to pixels */
     if (cs > 22 * sc) cs = floorf(22 * sc);
     if (cs < 1) { vk_message(c, r, "too small to draw: enlarge the window"); return; }
     int hc = best_hc, hr = (H + hc - 1) / hc;
     float mw = cs * p->cols, mh = cs * p->rows;
     float y = top;
     char buf[64];
-    for (int l = 0; l < p->layers; l++) {
+    for (int l = 0; l < L; l++) {
+        int last = l == L - 1 || hr > 1;
+        float row_h = mh + g6 + (last ? hl : 0);
         snprintf(buf, sizeof buf, "layer %d", l + 1);
-        draw_text(dl, r.x, y, th->fs_small, th->fg, buf);
-        y += lgap;
+        draw_text(dl, r.x, y + (hr * row_h - g6) / 2 - small / 2, th->fs_small, th->fg, buf);
         for (int h = 0; h < H; h++) {
             int gx = h % hc, gy = h / hc;
-            float x = r.x + gx * (mw + 6 * sc), yy = y + gy * (mh + gap);
+            float x = r.x + gutter + gx * (mw + g6), yy = y + gy * row_h;
             draw_map(c, p, l, h, x, yy, cs);
-            snprintf(buf, sizeof buf, mw >= draw_text_width(dl, th->fs_small, "head 8") ? "head %d" : "%d", h + 1);
-            draw_text_centered(dl, x + mw / 2, yy + mh + small * 0.55f, th->fs_small, th->fg_dim, buf);
+            if (last) {
+                snprintf(buf, sizeof buf, mw >= draw_text_width(dl, th->fs_small, "head 8") ? "head %d" : "%d", h + 1);
+                draw_text_centered(dl, x + mw / 2, yy + mh + small * 0.55f, th->fs_small, th->fg_dim, buf);
+            }
         }
-        y += hr * (mh + gap) + 4 * sc;
+        y += hr * row_h + g6;
     }
 }
 

@@ -458,10 +458,14 @@ void transformer_train_backward(const Transformer *m, TransformerTape *t, float 
 }
 
 void transformer_train_cross_weights(const Transformer *m, const TransformerTape *t, int pos, float *out) {
+    transformer_train_cross_weights_layer(m, t, m->cfg.dec_layers - 1, pos, out);
+}
+
+void transformer_train_cross_weights_layer(const Transformer *m, const TransformerTape *t, int layer, int pos, float *out) {
     const TransformerConfig *c = &m->cfg;
     int S = t->S, T = t->T, H = c->nhead;
-    assert(pos >= 0 && pos < T && c->dec_layers > 0);
-    const float *att = t->dec[c->dec_layers - 1][1].att; /* (H, T, S) */
+    assert(pos >= 0 && pos < T && layer >= 0 && layer < c->dec_layers);
+    const float *att = t->dec[layer][1].att; /* (H, T, S) */
     for (int j = 0; j < S; j++) out[j] = 0.0f;
     for (int h = 0; h < H; h++)
         for (int j = 0; j < S; j++) out[j] += att[((size_t)h * T + pos) * S + j] / (float)H;

@@ -43,6 +43,7 @@ grep -q "identical" "$tmp/cmp"; check "compare: greedy = beam here" $?
 "$bin" eval --model "$model" --n 200 >"$tmp/eval" 2>&1; check "eval runs" $?
 grep -q "exact match     1.0000" "$tmp/eval"; check "eval exact match 1.0 ($(head -3 "$tmp/eval" | tail -1))" $?
 grep -q "^AER .*mean over heads" "$tmp/eval"; check "eval reports the cross-attention AER" $?
+grep -q "^AER by layer  *layer 1 [0-9.]*, layer 2 " "$tmp/eval"; check "eval reports the AER of every layer" $?
 expect_error "min-len above the cap" "is above the length cap" "$bin" translate --model "$model" --min-len 60 "a b c"
 
 # train a tiny Transformer, resume it bit-for-bit

@@ -37,6 +37,8 @@ static const Case CASES[] = {
     {"transformer-dec2-projector", "reverse-transformer-greedy", VIEW_TRANSFORMER, 1, PH_OUTPUT, 0, 2, -1, -1},
     {"transformer-tooltip-light", "reverse-transformer-greedy", VIEW_TRANSFORMER, -1, PH_END, 0, 0, 870, 200},
     {"transformer-beam-end-light", "reverse-transformer-beam3", VIEW_TRANSFORMER, -1, PH_END, 0, 0, -1, -1},
+    {"transformer-translate-dec7-light", "en-fr-es-transformer-greedy", VIEW_TRANSFORMER, 6, PH_CHOSEN, 0, 0, -1, -1},
+    {"transformer-translate-end-projector", "en-fr-es-transformer-greedy", VIEW_TRANSFORMER, -1, PH_END, 0, 2, -1, -1},
     {"transformer-beamtree-light", "reverse-transformer-beam3", VIEW_BEAM, -1, PH_END, 0, 0, -1, -1},
     {"transformer-rnn-view-message-light", "reverse-transformer-greedy", VIEW_ATTENTION, -1, PH_END, 0, 0, -1, -1},
     {"transformer-view8-rnn-message-light", "reverse-tutorial-greedy", VIEW_TRANSFORMER, -1, PH_END, 0, 0, -1, -1},
@@ -133,8 +135,8 @@ static void test_sweep(void **state) {
     (void)state;
     Renderer r;
     if (ru_open(&r, W, H)) fail_msg("cannot open the renderer (fonts?)");
-    const char *traces[] = {"reverse-transformer-greedy", "reverse-transformer-beam3"};
-    for (int k = 0; k < 2; k++) {
+    const char *traces[] = {"reverse-transformer-greedy", "reverse-transformer-beam3", "en-fr-es-transformer-greedy"};
+    for (int k = 0; k < 3; k++) {
         GuiState g;
         if (ru_load(&g, traces[k])) fail_msg("cannot load trace %s", traces[k]);
         assert_true(g.ix.n_pos > 3);

@@ -230,6 +230,8 @@ float *transformer_grad_of(const Transformer *m, float *grads, const float *weig
 /* Cross-attention of target position pos (0..T-1) in the last forward, last decoder layer,
  * averaged over heads: out (S). The alignment eval's AER scores. */
 void transformer_train_cross_weights(const Transformer *m, const TransformerTape *t, int pos, float *out);
+/* The same for decoder layer `layer` (0..dec_layers-1). */
+void transformer_train_cross_weights_layer(const Transformer *m, const TransformerTape *t, int layer, int pos, float *out);
 
 /* ------------------------------------------------------------------------ */
 /* Fresh models, model files, data and greedy evaluation for training        */
