@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <SDL2/SDL_image.h>
+#include <SDL2/SDL_keycode.h>
 
 #include "live_train.h"
 #include "render_util.h"
@@ -340,6 +341,50 @@ static void test_view_goldens(void **state) {
     assert_int_equal(failures, 0);
 }
 
+/* The panel's keys and "open in stepper" (synchronous controller: commands run at once). */
+static void test_panel_keys_and_open(void **state) {
+    (void)state;
+    GuiState g;
+    gui_state_init(&g);
+    LiveConfig c;
+    live_config_default(&c, LIVE_REVERSE);
+    Status st = {{0}};
+    if (gui_training_open(&g, &c, 0, &st)) fail_msg("%s", st.message);
+    LiveTrain *lt = g.live->lt;
+    assert_int_equal(live_train_run(lt, 30, &st), 0);
+    assert_int_equal(lt->n_snaps, 4);
+    assert_true(gui_training_key(&g, SDLK_LEFT, 0));
+    assert_int_equal(g.live->sel, 2);
+    assert_true(gui_training_key(&g, SDLK_HOME, 0));
+    assert_int_equal(g.live->sel, 0);
+    assert_true(gui_training_key(&g, SDLK_END, 0));
+    assert_int_equal(g.live->sel, -1);
+    assert_true(gui_training_key(&g, SDLK_PERIOD, 0));
+    assert_int_equal(lt->step, 31);
+    assert_int_equal(lt->snaps[lt->n_snaps - 1]->step, 31);
+    assert_true(gui_training_key(&g, SDLK_RIGHTBRACKET, 0));
+    assert_true(lt->lr == 0.01f);
+    assert_true(gui_training_key(&g, SDLK_LEFTBRACKET, 0));
+    assert_true(lt->lr == 0.003f);
+    assert_false(gui_training_key(&g, SDLK_x, 0));
+    /* O: save, then the next poll opens the file in the stepper on the example, in view 5 */
+    assert_true(gui_training_key(&g, SDLK_o, 0));
+    assert_int_equal(lt->saved_count, 1);
+    gui_training_poll(&g);
+    assert_int_equal(g.view, VIEW_HEATMAP);
+    assert_non_null(g.model);
+    assert_true(g.have_ix);
+    assert_string_equal(g.input, "a b c d e f g h");
+    assert_non_null(strstr(g.model_path, "attnstep-live-reverse-dot.safetensors"));
+    assert_true(g.n_models >= 1);
+    /* R: reset, back to step 0 */
+    assert_true(gui_training_key(&g, SDLK_r, 0));
+    assert_int_equal(lt->step, 0);
+    gui_state_free(&g);
+    unlink("attnstep-live-reverse-dot.safetensors");
+    unlink("attnstep-live-reverse-dot.safetensors.opt.safetensors");
+}
+
 int main(void) {
     (void)ru_load;
     const struct CMUnitTest tests[] = {
@@ -348,6 +393,7 @@ int main(void) {
         cmocka_unit_test(test_worker_thread),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_view_goldens),
+        cmocka_unit_test(test_panel_keys_and_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
