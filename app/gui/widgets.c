@@ -151,7 +151,7 @@ void ui_help(DrawList *dl, const Theme *th, Rect area) {
         {"\xe2\x86\x92 / \xe2\x86\x90", "next / previous sub-step"},
         {"Shift+\xe2\x86\x92 / Shift+\xe2\x86\x90", "next / previous decoder step"},
         {"Home / End", "first / last position"},
-        {"1 \xe2\x80\x93 7", "views: cell, unrolled, encoder\xe2\x80\x93" "decoder, attention, heatmap, beam tree, greedy vs beam"},
+        {"1 \xe2\x80\x93 9", "views: cell, unrolled, encoder\xe2\x80\x93" "decoder, attention, heatmap, beam tree, greedy vs beam, Transformer, training"},
         {"Click a token / node", "output bar (view 3): what-if, force it; tree node (view 6): views 3\xe2\x80\x93" "5 follow it"},
         {"F / R", "what-if: force the selected tree node / reset to the model's own choice"},
         {"+ / \xe2\x88\x92", "play faster / slower"},
