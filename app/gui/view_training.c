@@ -441,6 +441,7 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
     if (!u) return;
     float sc = th->scale;
     if (!u->lt && !u->message[0]) reopen(g, LIVE_REVERSE, LIVE_ARCH_DOT); /* first visit: reverse, ready to play */
+    g->input_focus = 0; /* the input box is not shown here: keys are view 9's */
     UiInput none = {-1, -1, 0, 0, 0};
     const UiInput *win = u->menu ? &none : in;
     if (u->menu && in) { none.mx = in->mx; none.my = in->my; }
@@ -602,6 +603,7 @@ int gui_training_key(GuiState *g, int sym, int shift) {
     case SDLK_HOME: u->sel = 0; return 1;
     case SDLK_END: u->sel = -1; return 1;
     case SDLK_ESCAPE: if (u->menu) { u->menu = 0; return 1; } return 0;
+    case SDLK_TAB: return 1; /* no input box in view 9 */
     default: return 0;
     }
 }
