@@ -625,7 +625,7 @@ int gui_training_render_setup(GuiState *g, const char *task, const char *arch, l
     g->view = VIEW_TRAINING;
     LiveTrain *lt = g->live->lt;
     if (!threaded && steps > 0 && live_train_run(lt, steps, st)) return -1;
-    if (scrub >= lt->n_snaps) return status_fail(st, "--scrub %d: the run has snapshots 0..%d", scrub, lt->n_snaps - 1);
+    if (scrub < -1 || scrub >= lt->n_snaps) return status_fail(st, "--scrub %d: the run has snapshots 0..%d", scrub, lt->n_snaps - 1);
     g->live->sel = scrub;
     if (log) {
         printf("# %s, %s: %ld parameters; example \"%s\" -> \"%s\"\n", live_task_name(c.task), live_arch_label(c.arch), lt->param_count,
