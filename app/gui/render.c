@@ -117,9 +117,14 @@ int cmd_render(int argc, char **argv) {
             if (view < 0) { fprintf(stderr, "render: unknown view '%s' (1..9 or cell|unrolled|seq2seq|attention|heatmap|beam|compare|transformer|training)\n", argv[i]); return 2; }
         } else if (!strcmp(a, "--task")) lt_task = argv[++i];
         else if (!strcmp(a, "--arch")) lt_arch = argv[++i];
-        else if (!strcmp(a, "--train-steps")) lt_steps = atol(argv[++i]);
-        else if (!strcmp(a, "--scrub")) lt_scrub = atoi(argv[++i]);
-        else if (!strcmp(a, "--live-seconds")) lt_live = atof(argv[++i]); else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
+        else if (!strcmp(a, "--train-steps") || !strcmp(a, "--scrub") || !strcmp(a, "--live-seconds")) {
+            char *e = NULL;
+            double d = strtod(argv[++i], &e);
+            if (e == argv[i] || *e || !(d >= -1 && d <= 1e7)) { fprintf(stderr, "render: bad value '%.100s' for %s\n", argv[i], a); return 2; }
+            if (!strcmp(a, "--train-steps")) lt_steps = (long)d;
+            else if (!strcmp(a, "--scrub")) lt_scrub = (int)d;
+            else lt_live = d;
+        } else if (!strcmp(a, "--trace2")) trace2 = argv[++i];
         else if (!strcmp(a, "--select")) select_node = argv[++i];
         else if (!strcmp(a, "--force")) force = argv[++i];
         else if (!strcmp(a, "--attention")) attn_override = argv[++i];
