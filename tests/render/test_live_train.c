@@ -330,7 +330,7 @@ static void test_view_goldens(void **state) {
     /* scrubbed back to step 20 (still a blur), dark theme, a tooltip on a heatmap cell */
     g.live->sel = 2;
     assert_int_equal(g.live->lt->snaps[2]->step, 20);
-    failures += check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 1, 700, 260), "training-reverse-step20-dark");
+    failures += check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 1, 620, 225), "training-reverse-step20-dark");
     /* projector theme at the window's minimum size: nothing may overlap */
     ru_close(&r);
     if (ru_open(&r, 800, 520)) fail_msg("cannot open the renderer (fonts?)");
