@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <SDL2/SDL.h>
+#include <SDL2/SDL_image.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "font.h"
@@ -70,6 +72,81 @@ static SDL_Surface *ru_frame(Renderer *r, GuiState *g, int view, int pos, int th
     backend_draw(r->cv.backend, &r->dl, theme_by_index(theme)->bg);
     SDL_RenderPresent(r->cv.renderer);
     return r->cv.surface;
+}
+
+/* The timeline position of (step, phase), PH_END / PH_START anywhere, or encoder position
+ * `enc` for PH_ENC; -1 when the trace has none. */
+static inline int ru_find_pos(const TraceIndex *ix, int step, Phase phase, int enc) {
+    for (int p = 0; p < ix->n_pos; p++) {
+        const TlPos *q = &ix->pos[p];
+        if (phase == PH_END || phase == PH_START) { if (q->phase == phase) return p; continue; }
+        if (phase == PH_ENC) { if (q->phase == PH_ENC && q->enc == enc) return p; continue; }
+        if (q->step == step && q->phase == phase) return p;
+    }
+    return -1;
+}
+
+/* ---- golden images ------------------------------------------------------------
+ * A frame matches its golden when the mean absolute channel difference is at most 1.5 and
+ * at most 0.5 % of the pixels differ by more than 48 in some channel (font hinting and
+ * anti-aliasing may move a few pixels; a changed picture moves many). */
+
+typedef struct RuDiff { double mean; double frac; } RuDiff;
+
+static inline RuDiff ru_diff(SDL_Surface *a, SDL_Surface *b) {
+    RuDiff d = {1e9, 1};
+    if (a->w != b->w || a->h != b->h) return d;
+    SDL_Surface *ca = SDL_ConvertSurfaceFormat(a, SDL_PIXELFORMAT_ARGB8888, 0);
+    SDL_Surface *cb = SDL_ConvertSurfaceFormat(b, SDL_PIXELFORMAT_ARGB8888, 0);
+    if (!ca || !cb) { SDL_FreeSurface(ca); SDL_FreeSurface(cb); return d; }
+    double sum = 0;
+    long bad = 0;
+    for (int y = 0; y < a->h; y++) {
+        const Uint8 *pa = (const Uint8 *)ca->pixels + y * ca->pitch, *pb = (const Uint8 *)cb->pixels + y * cb->pitch;
+        for (int x = 0; x < a->w; x++) {
+            int m = 0;
+            for (int k = 0; k < 3; k++) {
+                int df = abs(pa[4 * x + k] - pb[4 * x + k]);
+                sum += df;
+                if (df > m) m = df;
+            }
+            bad += m > 48;
+        }
+    }
+    d.mean = sum / (3.0 * a->w * a->h);
+    d.frac = (double)bad / ((double)a->w * a->h);
+    SDL_FreeSurface(ca);
+    SDL_FreeSurface(cb);
+    return d;
+}
+
+/* Compares s with tests/render/golden/<name>.png; prints one line. On a mismatch the actual
+ * image goes to <build>/render-actual/<name>.png. With ATTNSTEP_UPDATE_GOLDEN=1 it rewrites
+ * the golden instead. Returns 1 on a mismatch or a missing golden, 0 otherwise. */
+static inline int ru_check_golden(SDL_Surface *s, const char *name) {
+    const char *upd = getenv("ATTNSTEP_UPDATE_GOLDEN");
+    char path[1024], out[1200];
+    Status st = {{0}};
+    snprintf(path, sizeof path, "%s/tests/render/golden/%s.png", ATTNSTEP_SOURCE_DIR, name);
+    if (upd && !strcmp(upd, "1")) {
+        if (save_png(s, path, &st)) { printf("FAIL %s: %s\n", name, st.message); return 1; }
+        printf("updated %s\n", path);
+        return 0;
+    }
+    SDL_Surface *gold = IMG_Load(path);
+    if (!gold) { printf("FAIL %s: no golden %s (run with ATTNSTEP_UPDATE_GOLDEN=1)\n", name, path); return 1; }
+    RuDiff d = ru_diff(s, gold);
+    SDL_FreeSurface(gold);
+    int ok = d.mean <= 1.5 && d.frac <= 0.005;
+    printf("%s %s: mean abs diff %.3f, differing pixels %.3f%%\n", ok ? "ok  " : "FAIL", name, d.mean, 100 * d.frac);
+    if (!ok) {
+        snprintf(out, sizeof out, "%s/render-actual", ATTNSTEP_BINARY_DIR);
+        mkdir(out, 0755);
+        snprintf(out, sizeof out, "%s/render-actual/%s.png", ATTNSTEP_BINARY_DIR, name);
+        save_png(s, out, &st);
+        printf("     actual image saved as %s\n", out);
+    }
+    return !ok;
 }
 
 #endif

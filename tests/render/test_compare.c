@@ -265,14 +265,7 @@ static const Case CASES[] = {
     {"beam-blocked-dec4-light", "reverse-tutorial-beam3norepeat", NULL, VIEW_BEAM, 3, PH_CHOSEN, 0, NULL, 0, -1, -1},
 };
 
-static int find_pos(const TraceIndex *ix, const Case *c) {
-    for (int p = 0; p < ix->n_pos; p++) {
-        const TlPos *q = &ix->pos[p];
-        if (c->phase == PH_END && q->phase == PH_END) return p;
-        if (c->phase != PH_END && q->step == c->step && q->phase == c->phase) return p;
-    }
-    return -1;
-}
+static int find_pos(const TraceIndex *ix, const Case *c) { return ru_find_pos(ix, c->step, c->phase, 0); }
 
 /* The expansion animates parent by parent: part-way through the transition into a step's
  * candidates fewer nodes are drawn than when it has settled (anim 1, what headless shows). */
@@ -305,43 +298,11 @@ static void test_expand_animation(void **state) {
     ru_close(&r);
 }
 
-typedef struct Diff { double mean, frac; } Diff;
-
-static Diff compare_img(SDL_Surface *a, SDL_Surface *b) {
-    Diff d = {1e9, 1};
-    if (a->w != b->w || a->h != b->h) return d;
-    SDL_Surface *ca = SDL_ConvertSurfaceFormat(a, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_Surface *cb = SDL_ConvertSurfaceFormat(b, SDL_PIXELFORMAT_ARGB8888, 0);
-    double sum = 0;
-    long bad = 0;
-    for (int y = 0; y < a->h; y++) {
-        const Uint8 *pa = (const Uint8 *)ca->pixels + y * ca->pitch, *pb = (const Uint8 *)cb->pixels + y * cb->pitch;
-        for (int x = 0; x < a->w; x++) {
-            int m = 0;
-            for (int k = 0; k < 3; k++) {
-                int df = abs(pa[4 * x + k] - pb[4 * x + k]);
-                sum += df;
-                if (df > m) m = df;
-            }
-            bad += m > 48;
-        }
-    }
-    d.mean = sum / (3.0 * a->w * a->h);
-    d.frac = (double)bad / ((double)a->w * a->h);
-    SDL_FreeSurface(ca);
-    SDL_FreeSurface(cb);
-    return d;
-}
-
 static void test_goldens(void **state) {
     (void)state;
     Renderer r;
     if (ru_open(&r, W, H)) fail_msg("cannot open the renderer (fonts?)");
-    int update = getenv("ATTNSTEP_UPDATE_GOLDEN") && !strcmp(getenv("ATTNSTEP_UPDATE_GOLDEN"), "1");
     int failures = 0;
-    char path[1024], apath[1024];
-    snprintf(apath, sizeof apath, "%s/render-actual", ATTNSTEP_BINARY_DIR);
-    mkdir(apath, 0755);
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
         const Case *c = &CASES[i];
         GuiState g;
@@ -355,31 +316,7 @@ static void test_goldens(void **state) {
         int pos = find_pos(&g.ix, c);
         if (pos < 0) fail_msg("%s: no such position", c->name);
         SDL_Surface *s = ru_frame(&r, &g, c->view, pos, c->theme, c->mx, c->my);
-        snprintf(path, sizeof path, "%s/tests/render/golden/%s.png", ATTNSTEP_SOURCE_DIR, c->name);
-        if (update) {
-            Status st = {{0}};
-            if (save_png(s, path, &st)) fail_msg("%s", st.message);
-            printf("updated %s\n", path);
-        } else {
-            SDL_Surface *gold = IMG_Load(path);
-            if (!gold) {
-                printf("FAIL %s: no golden %s (run with ATTNSTEP_UPDATE_GOLDEN=1)\n", c->name, path);
-                failures++;
-            } else {
-                Diff d = compare_img(s, gold);
-                int ok = d.mean <= 1.5 && d.frac <= 0.005;
-                printf("%s %s: mean abs diff %.3f, differing pixels %.3f%%\n", ok ? "ok  " : "FAIL", c->name, d.mean, 100 * d.frac);
-                if (!ok) {
-                    char out[1200];
-                    Status st = {{0}};
-                    snprintf(out, sizeof out, "%s/%s.png", apath, c->name);
-                    save_png(s, out, &st);
-                    printf("     actual image saved as %s\n", out);
-                    failures++;
-                }
-                SDL_FreeSurface(gold);
-            }
-        }
+        failures += ru_check_golden(s, c->name);
         gui_state_free(&g);
     }
     ru_close(&r);

@@ -259,60 +259,6 @@ static void test_bad_settings(void **state) {
 
 /* ---- golden images of view 9 ---- */
 
-typedef struct Diff { double mean; double frac; } Diff;
-
-static Diff compare(SDL_Surface *a, SDL_Surface *b) {
-    Diff d = {1e9, 1};
-    if (a->w != b->w || a->h != b->h) return d;
-    SDL_Surface *ca = SDL_ConvertSurfaceFormat(a, SDL_PIXELFORMAT_ARGB8888, 0);
-    SDL_Surface *cb = SDL_ConvertSurfaceFormat(b, SDL_PIXELFORMAT_ARGB8888, 0);
-    double sum = 0;
-    long bad = 0;
-    for (int y = 0; y < a->h; y++) {
-        const Uint8 *pa = (const Uint8 *)ca->pixels + y * ca->pitch, *pb = (const Uint8 *)cb->pixels + y * cb->pitch;
-        for (int x = 0; x < a->w; x++) {
-            int m = 0;
-            for (int k = 0; k < 3; k++) {
-                int df = abs(pa[4 * x + k] - pb[4 * x + k]);
-                sum += df;
-                if (df > m) m = df;
-            }
-            bad += m > 48;
-        }
-    }
-    d.mean = sum / (3.0 * a->w * a->h);
-    d.frac = (double)bad / ((double)a->w * a->h);
-    SDL_FreeSurface(ca);
-    SDL_FreeSurface(cb);
-    return d;
-}
-
-static int check_golden(SDL_Surface *s, const char *name) {
-    int update = getenv("ATTNSTEP_UPDATE_GOLDEN") && !strcmp(getenv("ATTNSTEP_UPDATE_GOLDEN"), "1");
-    char path[1024], out[1200];
-    Status st = {{0}};
-    snprintf(path, sizeof path, "%s/tests/render/golden/%s.png", ATTNSTEP_SOURCE_DIR, name);
-    if (update) {
-        if (save_png(s, path, &st)) fail_msg("%s", st.message);
-        printf("updated %s\n", path);
-        return 0;
-    }
-    SDL_Surface *gold = IMG_Load(path);
-    if (!gold) { printf("FAIL %s: no golden %s (run with ATTNSTEP_UPDATE_GOLDEN=1)\n", name, path); return 1; }
-    Diff d = compare(s, gold);
-    SDL_FreeSurface(gold);
-    int ok = d.mean <= 1.5 && d.frac <= 0.005;
-    printf("%s %s: mean abs diff %.3f, differing pixels %.3f%%\n", ok ? "ok  " : "FAIL", name, d.mean, 100 * d.frac);
-    if (!ok) {
-        snprintf(out, sizeof out, "%s/render-actual", ATTNSTEP_BINARY_DIR);
-        mkdir(out, 0755);
-        snprintf(out, sizeof out, "%s/render-actual/%s.png", ATTNSTEP_BINARY_DIR, name);
-        save_png(s, out, &st);
-        printf("     actual image saved as %s\n", out);
-    }
-    return !ok;
-}
-
 static void test_view_goldens(void **state) {
     (void)state;
     Renderer r;
@@ -326,16 +272,16 @@ static void test_view_goldens(void **state) {
     assert_int_equal(live_train_run(g.live->lt, 200, &st), 0);
     int failures = 0;
     /* the latest snapshot (sharp), light theme */
-    failures += check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 0, -1, -1), "training-reverse-200-light");
+    failures += ru_check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 0, -1, -1), "training-reverse-200-light");
     /* scrubbed back to step 20 (still a blur), dark theme, a tooltip on a heatmap cell */
     g.live->sel = 2;
     assert_int_equal(g.live->lt->snaps[2]->step, 20);
-    failures += check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 1, 620, 225), "training-reverse-step20-dark");
+    failures += ru_check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 1, 620, 225), "training-reverse-step20-dark");
     /* projector theme at the window's minimum size: nothing may overlap */
     ru_close(&r);
     if (ru_open(&r, 800, 520)) fail_msg("cannot open the renderer (fonts?)");
     g.live->sel = -1;
-    failures += check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 2, -1, -1), "training-reverse-200-projector-small");
+    failures += ru_check_golden(ru_frame(&r, &g, VIEW_TRAINING, 0, 2, -1, -1), "training-reverse-200-projector-small");
     gui_state_free(&g);
     ru_close(&r);
     assert_int_equal(failures, 0);
