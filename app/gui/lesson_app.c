@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "font.h"
 #include "lesson_ui.h"
+#include "live_train.h"
 
 int lesson_present(int argc, char **argv);
 int lesson_export(int argc, char **argv);
@@ -76,11 +77,30 @@ static void screenshot(SDL_Renderer *r, int slide) {
     SDL_FreeSurface(s);
 }
 
+/* The slide shows view 9 (a training slide, not yet opened in the stepper). */
+static int training_slide(const Deck *d) { return d->run_ok && d->g.view == VIEW_TRAINING && d->g.live && d->g.live->lt; }
+
+/* Window coordinates to renderer pixels (high-DPI). */
+static float sc_x(SDL_Window *win, SDL_Renderer *ren, int x) {
+    int w, h, ww, wh;
+    SDL_GetRendererOutputSize(ren, &w, &h);
+    SDL_GetWindowSize(win, &ww, &wh);
+    return ww > 0 ? (float)x * w / ww : (float)x;
+}
+static float sc_y(SDL_Window *win, SDL_Renderer *ren, int y) {
+    int w, h, ww, wh;
+    SDL_GetRendererOutputSize(ren, &w, &h);
+    SDL_GetWindowSize(win, &ww, &wh);
+    return wh > 0 ? (float)y * h / wh : (float)y;
+}
+
 static void usage(FILE *out) {
     fprintf(out, "usage: attnstep lesson FILE [--windowed] [--theme light|dark|projector] [--slide N] [--notes] [--display N] [--notes-display N]\n"
                  "presents a lesson: full screen and the projector theme unless told otherwise.\n"
                  "keys: PageDown/PageUp, arrows, Space (what clickers send) move between slides; B blanks; L laser; P pen, C clears;\n"
-                 "      Z or the wheel zooms at the mouse, 0 resets; [ ] step the view; N speaker notes; T theme; F12 screenshot; F1 keys; Esc quits\n");
+                 "      Z or the wheel zooms at the mouse, 0 resets; [ ] step the view; N speaker notes; T theme; F12 screenshot; F1 keys; Esc quits\n"
+                 "      on a training slide: Space plays / pauses training, R resets, S saves, O opens in the stepper, [ ] scrub snapshots,\n"
+                 "      a click in the view works its buttons\n");
 }
 
 int lesson_present(int argc, char **argv) {
@@ -113,6 +133,7 @@ int lesson_present(int argc, char **argv) {
     if (d.lesson->n_errors) fprintf(stderr, "lesson: %d problem%s (run `attnstep lesson check %s`); presenting anyway\n", d.lesson->n_errors,
                                    d.lesson->n_errors > 1 ? "s" : "", path);
     d.g.theme = theme_index(theme);
+    d.live = 1; /* training slides get a worker: Play trains on in the window */
     deck_goto(&d, slide - 1);
 
     if (SDL_Init(SDL_INIT_VIDEO) != 0) { fprintf(stderr, "lesson: cannot initialise SDL: %s\n", SDL_GetError()); deck_close(&d); return 1; }
@@ -157,7 +178,10 @@ int lesson_present(int argc, char **argv) {
     if (d.laser) SDL_ShowCursor(SDL_DISABLE);
     while (!quit) {
         SDL_Event e;
-        int got = SDL_WaitEventTimeout(&e, nw.win ? 500 : 1000);
+        /* view 9 playing (a training slide): redraw at ~60 Hz, else wait for events */
+        int active = d.g.view == VIEW_TRAINING && gui_training_active(&d.g);
+        int got = SDL_WaitEventTimeout(&e, active ? 16 : nw.win ? 500 : 1000);
+        in.pressed = 0;
         while (got || SDL_PollEvent(&e)) {
             got = 0;
             switch (e.type) {
@@ -178,11 +202,16 @@ int lesson_present(int argc, char **argv) {
             case SDL_MOUSEBUTTONDOWN:
                 if (e.button.windowID != SDL_GetWindowID(win)) break;
                 if (e.button.button == SDL_BUTTON_LEFT && d.pen) deck_pen(&d, 0, (float)e.button.x, (float)e.button.y);
+                else if (e.button.button == SDL_BUTTON_LEFT && training_slide(&d) && rect_contains(d.view_area, sc_x(win, ren, e.button.x), sc_y(win, ren, e.button.y))) {
+                    in.mx = (float)e.button.x; /* view 9's buttons and strip take the click */
+                    in.my = (float)e.button.y;
+                    in.pressed = in.down = 1;
+                }
                 else if (e.button.button == SDL_BUTTON_LEFT && !d.pen) deck_goto(&d, d.slide + 1); /* a click advances */
                 else if (e.button.button == SDL_BUTTON_RIGHT) deck_goto(&d, d.slide - 1);
                 break;
             case SDL_MOUSEBUTTONUP:
-                if (e.button.button == SDL_BUTTON_LEFT) deck_pen(&d, 2, 0, 0);
+                if (e.button.button == SDL_BUTTON_LEFT) { deck_pen(&d, 2, 0, 0); in.down = 0; }
                 break;
             case SDL_MOUSEWHEEL:
                 if (rect_contains(d.view_area, in.mx, in.my)) {
@@ -197,6 +226,14 @@ int lesson_present(int argc, char **argv) {
                 if (d.help && k != SDLK_F1) { d.help = 0; break; }
                 /* any key but Esc and F12 returns from a blank screen (B and . only return) */
                 if (d.blank && k != SDLK_ESCAPE && k != SDLK_F12) { d.blank = 0; if (k == SDLK_b || k == SDLK_PERIOD) break; }
+                /* a training slide: Space plays / pauses, R resets, S saves, O opens in the stepper,
+                 * [ ] scrub the snapshots (view 9's own keys; PageDown and the arrows still move on) */
+                if (training_slide(&d)) {
+                    int sym = k == SDLK_LEFTBRACKET ? SDLK_LEFT : k == SDLK_RIGHTBRACKET ? SDLK_RIGHT : k;
+                    if ((k == SDLK_SPACE || k == SDLK_r || k == SDLK_s || k == SDLK_o || k == SDLK_LEFTBRACKET || k == SDLK_RIGHTBRACKET) &&
+                        gui_training_key(&d.g, sym, 0))
+                        break;
+                }
                 switch (k) {
                 case SDLK_PAGEDOWN: case SDLK_RIGHT: case SDLK_DOWN: case SDLK_SPACE: case SDLK_RETURN: case SDLK_KP_ENTER:
                     deck_goto(&d, d.slide + 1);
@@ -246,6 +283,7 @@ int lesson_present(int argc, char **argv) {
         if (in.mx >= 0 && ww > 0) { sc.mx = in.mx * w / ww; sc.my = in.my * h / wh; }
         draw_begin(&dl, font_measure, fonts, sc.mx, sc.my);
         deck_frame(&d, &dl, w, h, &sc);
+        gui_training_poll(&d.g); /* "open in stepper": the saved model's heatmap replaces view 9 */
         backend_draw(be, &dl, theme_by_index(d.g.theme)->bg);
         if (screenshot_pending) { screenshot(ren, d.slide); screenshot_pending = 0; } /* before present: the back buffer holds the frame */
         SDL_RenderPresent(ren);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live_train.h"
 #include "widgets.h"
 
 /* ------------------------------------------------------------------------ */
@@ -61,6 +62,7 @@ static ViewId view_of(LessonView v) {
     case LESSON_VIEW_BEAM: return VIEW_BEAM;
     case LESSON_VIEW_COMPARE: return VIEW_COMPARE;
     case LESSON_VIEW_TRANSFORMER: return VIEW_TRANSFORMER;
+    case LESSON_VIEW_TRAINING: return VIEW_TRAINING;
     default: return VIEW_ATTENTION;
     }
 }
@@ -167,6 +169,41 @@ int deck_resolve_pos(const TraceIndex *ix, const LessonPos *p) {
     return -1;
 }
 
+/* A training slide: the controller of view 9 for the slide's task and preset, trained
+ * synchronously to train-steps (the same seed, so the same picture every time), showing
+ * the slide's snapshot. A synchronous controller of the same task and preset that has not
+ * gone past train-steps is trained on from where it is (the same batches in the same order:
+ * the same numbers as a fresh run, test_lesson_slides checks it); anything else, e.g. a
+ * controller the teacher trained further with Play, is rebuilt. In the window (d->live) the
+ * worker thread is then started, paused: Play trains on live. */
+static void training_goto(Deck *d, const LessonSettings *set) {
+    Status st = {{0}};
+    LiveUi *u = d->g.live;
+    LiveTrain *lt = u ? u->lt : NULL;
+    int reuse = lt && !lt->threaded && !lt->failed && (int)u->task == set->train_task && (int)u->arch == set->train_arch &&
+                lt->step <= set->train_steps && lt->lr == lt->cfg.lr;
+    if (reuse) {
+        if (live_train_run(lt, set->train_steps - lt->step, &st)) { snprintf(d->message, sizeof d->message, "%.500s", st.message); return; }
+    } else if (gui_training_render_setup(&d->g, lesson_train_task_name(set->train_task), lesson_train_arch_name(set->train_arch),
+                                         set->train_steps, -1, 0, 0, &st)) {
+        snprintf(d->message, sizeof d->message, "%.500s", st.message);
+        return;
+    }
+    u = d->g.live;
+    lt = u->lt;
+    d->g.view = VIEW_TRAINING;
+    u->menu = 0;
+    u->sel = -1;
+    if (set->snapshot >= lt->n_snaps)
+        snprintf(d->message, sizeof d->message, "snapshot %d is not in this run (snapshots 0..%d)", set->snapshot, lt->n_snaps - 1);
+    else if (set->snapshot >= 0 && set->snapshot < lt->n_snaps - 1) u->sel = set->snapshot;
+    if (d->live) {
+        if (live_train_start(lt, &st)) snprintf(d->message, sizeof d->message, "%.500s", st.message);
+        else u->threaded = 1;
+    }
+    d->run_ok = 1;
+}
+
 void deck_goto(Deck *d, int i) {
     Lesson *l = d->lesson;
     if (!l || l->n_slides == 0) return;
@@ -177,8 +214,11 @@ void deck_goto(Deck *d, int i) {
     d->user_zoom = 1;
     d->message[0] = 0;
     d->run_ok = 0;
+    /* training the teacher started on a training slide stops when the slide is left */
+    if (d->g.live && d->g.live->lt && d->g.live->lt->threaded) live_train_play(d->g.live->lt, 0);
     const LessonSettings *set = &l->slides[i].set;
     if (set->view == LESSON_VIEW_NONE) return;
+    if (set->view == LESSON_VIEW_TRAINING) { training_goto(d, set); return; }
     if (!set->model[0]) { snprintf(d->message, sizeof d->message, "%s", strings(d)->no_view_model); return; }
     char path[1024];
     Status st = {{0}};
@@ -557,8 +597,25 @@ static const char *zh_phase(Phase ph) {
     }
 }
 
+/* The footer of a training slide: task, preset and the step of the snapshot shown. */
+static void describe_training(const Deck *d, char *buf, size_t n) {
+    const LiveUi *u = d->g.live;
+    LiveTrain *lt = u->lt;
+    live_train_lock(lt);
+    int k = u->sel < 0 || u->sel >= lt->n_snaps ? lt->n_snaps - 1 : u->sel;
+    long shown = lt->snaps[k]->step, now = lt->step;
+    live_train_unlock(lt);
+    if (d->zh) /* 训练：… · 第 N 步的快照（已训练 M 步） */
+        snprintf(buf, n, "\xe8\xae\xad\xe7\xbb\x83\xef\xbc\x9a%s \xc2\xb7 %s \xc2\xb7 \xe7\xac\xac %ld \xe6\xad\xa5\xe7\x9a\x84\xe5\xbf\xab\xe7\x85\xa7"
+                        "\xef\xbc\x88\xe5\xb7\xb2\xe8\xae\xad\xe7\xbb\x83 %ld \xe6\xad\xa5\xef\xbc\x89",
+                 live_task_name(u->task), live_arch_label(u->arch), shown, now);
+    else snprintf(buf, n, "training: %s \xc2\xb7 %s \xc2\xb7 snapshot at step %ld (%ld trained)", live_task_name(u->task),
+                  live_arch_label(u->arch), shown, now);
+}
+
 /* The footer's description of position p, in the lesson's language. */
 static void describe(const Deck *d, char *buf, size_t n) {
+    if (d->g.view == VIEW_TRAINING) { describe_training(d, buf, n); return; }
     const TraceIndex *ix = &d->g.ix;
     int p = d->g.pos;
     if (!d->zh) { tl_describe(ix, p, buf, n); return; }
@@ -608,7 +665,9 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     float left_w = draw_text_fit(dl, m, fy, fsz, th->fg_dim, l->title, w * 0.3f);
     const LessonSettings *set = &s->set;
     int show_view = set->view != LESSON_VIEW_NONE;
-    int have_run = show_view && d->run_ok && d->g.have_ix;
+    /* a training slide shows view 9 (or, after "open in stepper", the trained model's heatmap) */
+    int training = show_view && d->run_ok && d->g.view == VIEW_TRAINING && d->g.live && d->g.live->lt;
+    int have_run = show_view && d->run_ok && (training || d->g.have_ix);
     if (have_run) {
         describe(d, buf, sizeof buf);
         draw_text_fit(dl, m + left_w + 40 * u, fy, fsz, th->fg_dim, buf, w - cw - left_w - 2 * m - 80 * u);
@@ -652,9 +711,17 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
             if (zp && mx >= 0) { dl->mouse_x = (mx - t.cx) / t.z + t.px; dl->mouse_y = (my - t.cy) / t.z + t.py; }
             draw_clip(dl, view);
             int k0 = dl->count;
-            ViewCtx vc = {.ix = &d->g.ix, .pos = d->g.pos, .th = th, .dl = dl, .area = view, .anim = d->g.anim,
-                          .alt = d->g.have_alt ? &d->g.alt_ix : NULL};
-            view_draw(d->g.view, &vc);
+            if (training) {
+                UiInput vin = in ? *in : (UiInput){-1, -1, 0, 0, 0};
+                vin.mx = dl->mouse_x; /* zoomed: the view's own coordinates */
+                vin.my = dl->mouse_y;
+                if (!rect_contains(view, in ? in->mx : -1, in ? in->my : -1)) vin.pressed = vin.down = 0;
+                gui_training_frame(&d->g, dl, th, in ? &vin : NULL, view);
+            } else {
+                ViewCtx vc = {.ix = &d->g.ix, .pos = d->g.pos, .th = th, .dl = dl, .area = view, .anim = d->g.anim,
+                              .alt = d->g.have_alt ? &d->g.alt_ix : NULL};
+                view_draw(d->g.view, &vc);
+            }
             int k1 = dl->count;
             dl->mouse_x = mx;
             dl->mouse_y = my;
@@ -665,6 +732,7 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
             for (int i = 0; i < set->n_hl; i++) {
                 const LessonHighlight *hl = &set->hl[i];
                 const char *tok = hl->text;
+                if (training) break; /* a training slide has no run of a lesson model to point into */
                 if (hl->kind == LESSON_HL_SOURCE) tok = hl->n - 1 < d->g.ix.S ? d->g.ix.src_tokens[hl->n - 1] : NULL;
                 else if (hl->kind == LESSON_HL_TARGET) tok = hl->n - 1 < d->g.ix.n_steps ? d->g.ix.steps[hl->n - 1].chosen_token : NULL;
                 highlight_text(dl, th, k0, k1, tok, fmaxf(2, 3 * u));

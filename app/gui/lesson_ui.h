@@ -56,6 +56,8 @@ typedef struct Deck {
     float text_size;         /* narration pixel size chosen for the last frame */
     Rect view_area, narr_area; /* where the last frame put them */
     int view_cmd0, view_cmd1;  /* the view's draw commands in the last frame's DrawList */
+    int live;                /* the window: a training slide's controller gets a worker thread
+                                (Play trains on); 0 (export, tests): synchronous only */
     const char *dirs[4];     /* model search directories (lesson_model_dirs) */
     int n_dirs;
 } Deck;
@@ -65,7 +67,11 @@ typedef struct Deck {
 int deck_open(Deck *d, const char *path, const char *const *dirs, int n_dirs, Status *st);
 void deck_close(Deck *d); /* zeroed: no-op */
 /* Shows slide i (clamped): model, input, strategy, view, position; clears the pen strokes
- * and the presenter's zoom. Problems go to d->message (the slide still shows). */
+ * and the presenter's zoom. Problems go to d->message (the slide still shows). A training
+ * slide (view: training) builds view 9's controller (live_train.h) for its task and
+ * preset, trains it train-steps batches in the caller (deterministic) and selects its
+ * snapshot; with d->live it then starts the controller's worker, paused. Leaving a slide
+ * pauses a worker that is training. */
 void deck_goto(Deck *d, int i);
 /* The timeline position a lesson position names in ix; -1 when the run has none. */
 int deck_resolve_pos(const TraceIndex *ix, const LessonPos *p);

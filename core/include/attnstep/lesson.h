@@ -11,15 +11,24 @@
  *   input: <2fr> the black cat        the source sentence
  *   strategy: beam 3                  greedy | beam K   (also "beam: K")
  *   view: heatmap                     none | cell | unrolled | seq2seq | attention | heatmap | beam
- *                                     | compare (greedy vs beam) | transformer
+ *                                     | compare (greedy vs beam) | transformer | training
  *   position: step 3 attention        see "Positions" below
  *   highlight: source 2               source N | target N | a token's text (repeatable)
  *   zoom: 2 at 0.3,0.5                factor 1..8, optional centre as fractions of the view
+ *   task: reverse                     view: training only: reverse | dates | translate
+ *   arch: dot                         the live-training preset (lesson_train_arch_name)
+ *   train-steps: 60                   batches trained before the slide shows (0..2000)
+ *   snapshot: step 30                 the snapshot shown: K (0-based) | step N | last (default)
  *   ```
  *   Narration: paragraphs, *emphasis*, **strong**, `code`, lists, ### sub-headings, code.
  *   ### Notes                         a level-3+ heading "Notes" (or 备注 / 讲稿) starts the
  *   Speaker notes ...                 speaker notes, which run to the next slide
- * Settings carry over from slide to slide except highlight and zoom, which are per slide.
+ * Settings carry over from slide to slide except highlight, zoom and snapshot, which are
+ * per slide. A `view: training` slide shows the live-training view (the GUI's view 9) of
+ * a fresh model trained `train-steps` batches on `task` with the preset `arch`, from the
+ * controller's fixed seed: model, input, strategy and position do not apply to it (written
+ * in its own block they are a warning); task, arch, train-steps and snapshot written on a
+ * slide whose view is not training are an error.
  * Positions ("step" counts decoder steps from 1, as the timeline shows them):
  *   start | encoder step N | encoder done | step N [PHASE] | beam step N [candidates] | end
  *   PHASE: energies | attention (= weights) | weights | softmax | context | decoder | output
@@ -59,8 +68,26 @@
 typedef enum LessonView {
     LESSON_VIEW_NONE = -1, /* narration only */
     LESSON_VIEW_CELL, LESSON_VIEW_UNROLLED, LESSON_VIEW_SEQ2SEQ, LESSON_VIEW_ATTENTION,
-    LESSON_VIEW_HEATMAP, LESSON_VIEW_BEAM, LESSON_VIEW_COMPARE, LESSON_VIEW_TRANSFORMER, LESSON_VIEW_COUNT
+    LESSON_VIEW_HEATMAP, LESSON_VIEW_BEAM, LESSON_VIEW_COMPARE, LESSON_VIEW_TRANSFORMER,
+    LESSON_VIEW_TRAINING, /* view 9: live training (app/gui/live_train.h) */
+    LESSON_VIEW_COUNT
 } LessonView;
+
+/* ---- live training (view: training) ----
+ * The names a training slide may use. They are the GUI's (app/gui/live_train.h: the
+ * LiveTask and LiveArch enums, live_task_name, live_arch_name, live_config_default's
+ * snapshot_every), which core cannot include: this module owns the list the checker
+ * accepts, index for index the same as the GUI's enums, and test_lesson_slides (which
+ * links both) asserts they match. */
+#define LESSON_TRAIN_TASKS 3     /* reverse, dates, translate */
+#define LESSON_TRAIN_ARCHS 6     /* bi-additive, additive, dot, general, scaled_dot, none */
+#define LESSON_TRAIN_MAX_STEPS 2000 /* train-steps bound: export stays fast (dates: ~6 s) */
+#define LESSON_TRAIN_DEFAULT_ARCH 2 /* "dot", the view's default */
+const char *lesson_train_task_name(int task); /* "reverse"; "?" out of range */
+const char *lesson_train_arch_name(int arch); /* "dot"; "?" out of range */
+int lesson_train_task_parse(const char *s);   /* index, or -1 */
+int lesson_train_arch_parse(const char *s);   /* index, or -1 */
+int lesson_train_snapshot_every(int task);    /* steps between snapshots: 10, 50, 100 */
 
 typedef enum LessonPosKind {
     LESSON_POS_END,       /* the finished run (the default) */
@@ -107,8 +134,14 @@ typedef struct LessonSettings {
     int n_hl;
     float zoom;         /* 1: none */
     float zoom_x, zoom_y; /* centre, fractions of the view area (0.5, 0.5 by default) */
+    /* view: training */
+    int train_task;     /* index (lesson_train_task_name); 0 reverse by default */
+    int train_arch;     /* index (lesson_train_arch_name); LESSON_TRAIN_DEFAULT_ARCH by default */
+    int train_steps;    /* 0..LESSON_TRAIN_MAX_STEPS batches before the slide shows */
+    int snapshot;       /* per slide: the snapshot index shown (0 = step 0), -1 the last */
     /* line of the directive that last set each value (0: inherited default) */
     int line_model, line_input, line_strategy, line_view, line_pos, line_zoom;
+    int line_task, line_arch, line_train_steps, line_snapshot;
 } LessonSettings;
 
 /* Rich text: blocks of spans; span text lives in `text` (UTF-8, NUL-free). */
@@ -183,7 +216,7 @@ void lesson_problem(Lesson *l, int line, int warning, const char *fmt, ...)
     ;
 
 /* "attention" -> LESSON_VIEW_ATTENTION; "none" -> LESSON_VIEW_NONE; -2 when unknown.
- * Also accepts the GUI's digits 1..8. */
+ * Also accepts the GUI's digits 1..9 (9: training). */
 int lesson_view_parse(const char *s);
 const char *lesson_view_name(LessonView v); /* "heatmap", "none" */
 /* Parses a position name (case-insensitive, any spacing). 0, or -1 with st (*pos untouched). */
@@ -212,7 +245,8 @@ int lesson_find_model(const Lesson *l, const char *value, const char *const *dir
                       Status *st);
 /* Loads every slide's model, decodes every slide's input with its strategy and checks
  * models, inputs (unknown words), views (beam view needs beam search, attention views an
- * attention model), positions and highlights against the run. Problems are appended to
+ * attention model), positions and highlights against the run. Training slides load no
+ * model and run nothing (the parser checked their directives; runs[i] stays zero). Problems are appended to
  * l. runs (may be NULL) receives one LessonRunInfo per slide (zeroed where no run).
  * Returns 0, or -1 with st on out of memory. */
 int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *runs, Status *st);

@@ -43,7 +43,8 @@ void lesson_problem(Lesson *l, int line, int warning, const char *fmt, ...) {
 /* names                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static const char *VIEW_NAMES[LESSON_VIEW_COUNT] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer"};
+static const char *VIEW_NAMES[LESSON_VIEW_COUNT] = {"cell", "unrolled", "seq2seq", "attention", "heatmap", "beam", "compare", "transformer", "training"};
+#define VIEW_HELP "none, cell, unrolled, seq2seq, attention, heatmap, beam, compare, transformer, training"
 
 int lesson_view_parse(const char *s) {
     if (!strcmp(s, "none")) return LESSON_VIEW_NONE;
@@ -56,6 +57,31 @@ int lesson_view_parse(const char *s) {
 const char *lesson_view_name(LessonView v) {
     if (v >= 0 && v < LESSON_VIEW_COUNT) return VIEW_NAMES[v];
     return "none";
+}
+
+/* The live-training names: the GUI's (app/gui/live_train.c TASK_NAMES, ARCH_NAMES and
+ * live_config_default's snapshot_every), index for index; test_lesson_slides checks it. */
+static const char *const TRAIN_TASKS[LESSON_TRAIN_TASKS] = {"reverse", "dates", "translate"};
+static const int TRAIN_SNAP_EVERY[LESSON_TRAIN_TASKS] = {10, 50, 100};
+static const char *const TRAIN_ARCHS[LESSON_TRAIN_ARCHS] = {"bi-additive", "additive", "dot", "general", "scaled_dot", "none"};
+#define TASK_HELP "reverse, dates, translate"
+#define ARCH_HELP "bi-additive, additive, dot, general, scaled_dot, none"
+
+const char *lesson_train_task_name(int t) { return t >= 0 && t < LESSON_TRAIN_TASKS ? TRAIN_TASKS[t] : "?"; }
+const char *lesson_train_arch_name(int a) { return a >= 0 && a < LESSON_TRAIN_ARCHS ? TRAIN_ARCHS[a] : "?"; }
+int lesson_train_snapshot_every(int t) { return t >= 0 && t < LESSON_TRAIN_TASKS ? TRAIN_SNAP_EVERY[t] : 1; }
+
+int lesson_train_task_parse(const char *s) {
+    for (int i = 0; i < LESSON_TRAIN_TASKS; i++)
+        if (!strcmp(s, TRAIN_TASKS[i])) return i;
+    return -1;
+}
+
+int lesson_train_arch_parse(const char *s) {
+    for (int i = 0; i < LESSON_TRAIN_ARCHS; i++)
+        if (!strcmp(s, TRAIN_ARCHS[i])) return i;
+    if (!strcmp(s, "scaled-dot")) return 4; /* directive keys turn '_' into '-': accept both */
+    return -1;
 }
 
 static const struct { const char *name; LessonPhase phase; } PHASES[] = {
@@ -233,6 +259,7 @@ typedef struct Parse {
     LessonSettings front;       /* the lesson-level defaults (before the first slide) */
     int rich_overflow_warned;
     int pending_soft;           /* a soft line break waits for the next text */
+    int snap_kind, snap_val;    /* the block's snapshot directive: 0 none, 1 index, 2 step N, 3 last */
 } Parse;
 
 static int line_of(Parse *p, const char *ptr) {
@@ -356,13 +383,15 @@ static void trim(char *s) {
     if (i) memmove(s, s + i, n - i + 1);
 }
 
-static const char *DIRECTIVES = "model, input, strategy, beam, view, position, highlight, zoom, lang";
+static const char *DIRECTIVES = "model, input, strategy, beam, view, position, highlight, zoom, lang, task, arch, train-steps, snapshot";
+enum { K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_VIEW, K_POSITION, K_HIGHLIGHT, K_ZOOM, K_LANG, K_TASK, K_ARCH, K_TRAIN_STEPS, K_SNAPSHOT, K_COUNT };
 
 /* Applies one "key: value" to set (slide or front); front-only keys when front. */
 static void directive(Parse *p, LessonSettings *set, int front, int line, char *key, char *val, int *seen) {
     Lesson *l = p->l;
     for (char *c = key; *c; c++) *c = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
-    static const char *keys[] = {"model", "input", "strategy", "beam", "view", "position", "highlight", "zoom", "lang"};
+    static const char *keys[K_COUNT] = {"model", "input", "strategy", "beam", "view", "position", "highlight", "zoom", "lang",
+                                        "task", "arch", "train-steps", "snapshot"};
     int k = 0;
     for (; k < (int)(sizeof keys / sizeof keys[0]); k++)
         if (!strcmp(key, keys[k])) break;
@@ -370,7 +399,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         lesson_problem(l, line, 0, "unknown directive \"%.60s\" (known: %s)", key, DIRECTIVES);
         return;
     }
-    if (k != 6 && seen[k]) { lesson_problem(l, line, 0, "directive \"%s\" given twice in one block (line %d)", key, seen[k]); return; }
+    if (k != K_HIGHLIGHT && seen[k]) { lesson_problem(l, line, 0, "directive \"%s\" given twice in one block (line %d)", key, seen[k]); return; }
     seen[k] = line;
     if (!*val && k != 1) { lesson_problem(l, line, 0, "directive \"%s\" needs a value", key); return; }
     Status st = {{0}};
@@ -409,7 +438,7 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         snprintf(buf, sizeof buf, "%.60s", val);
         for (char *c = buf; *c; c++) *c = (char)tolower((unsigned char)*c);
         int v = lesson_view_parse(buf);
-        if (v == -2) { lesson_problem(l, line, 0, "unknown view \"%.60s\" (none, cell, unrolled, seq2seq, attention, heatmap, beam, compare, transformer)", val); return; }
+        if (v == -2) { lesson_problem(l, line, 0, "unknown view \"%.60s\" (" VIEW_HELP ")", val); return; }
         set->view = (LessonView)v;
         set->line_view = line;
         break;
@@ -461,7 +490,88 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         if (strcmp(val, "en") && strcmp(val, "zh")) { lesson_problem(l, line, 0, "unknown lang \"%.20s\" (en, zh)", val); return; }
         snprintf(l->lang, sizeof l->lang, "%s", val);
         break;
+    case K_TASK: case K_ARCH: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.60s", val);
+        for (char *c = buf; *c; c++) *c = (char)tolower((unsigned char)*c);
+        int v = k == K_TASK ? lesson_train_task_parse(buf) : lesson_train_arch_parse(buf);
+        if (v < 0) {
+            lesson_problem(l, line, 0, "unknown %s \"%.60s\" (%s)", key, val, k == K_TASK ? TASK_HELP : ARCH_HELP);
+            return;
+        }
+        if (k == K_TASK) { set->train_task = v; set->line_task = line; }
+        else { set->train_arch = v; set->line_arch = line; }
+        break;
     }
+    case K_TRAIN_STEPS: {
+        int n = parse_count(val);
+        if (n < 0 || n > LESSON_TRAIN_MAX_STEPS) {
+            lesson_problem(l, line, 0, "train-steps \"%.60s\" must be a number of batches from 0 to %d", val, LESSON_TRAIN_MAX_STEPS);
+            return;
+        }
+        set->train_steps = n;
+        set->line_train_steps = line;
+        break;
+    }
+    case K_SNAPSHOT: {
+        char buf[64], *w[3];
+        int n = split_words(val, buf, sizeof buf, w, 2);
+        if (n == 1 && !strcmp(w[0], "last")) { p->snap_kind = 3; p->snap_val = -1; }
+        else if (n == 1 && parse_count(w[0]) >= 0) { p->snap_kind = 1; p->snap_val = parse_count(w[0]); }
+        else if (n == 2 && !strcmp(w[0], "step") && parse_count(w[1]) >= 0) { p->snap_kind = 2; p->snap_val = parse_count(w[1]); }
+        else {
+            lesson_problem(l, line, 0, "snapshot \"%.60s\": write \"snapshot: K\" (0 is step 0), \"snapshot: step N\" or \"snapshot: last\"", val);
+            return;
+        }
+        set->line_snapshot = line;
+        break;
+    }
+    }
+}
+
+/* After a slide's block: training directives against the slide's view, the snapshot
+ * against the run it names. seen[k]: line of directive k in this block (0 none). */
+static void check_training(Parse *p, LessonSlide *s, const int *seen) {
+    Lesson *l = p->l;
+    LessonSettings *set = &s->set;
+    static const int train_keys[] = {K_TASK, K_ARCH, K_TRAIN_STEPS, K_SNAPSHOT};
+    static const char *const train_names[] = {"task", "arch", "train-steps", "snapshot"};
+    if (set->view != LESSON_VIEW_TRAINING) {
+        for (int i = 0; i < 4; i++)
+            if (seen[train_keys[i]])
+                lesson_problem(l, seen[train_keys[i]], 0, "%s belongs on a training slide (view: training); this slide's view is %s",
+                               train_names[i], lesson_view_name(set->view));
+        if (p->snap_kind) { set->snapshot = -1; p->snap_kind = 0; }
+        return;
+    }
+    static const int other_keys[] = {K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_POSITION, K_HIGHLIGHT};
+    static const char *const other_names[] = {"model", "input", "strategy", "beam", "position", "highlight"};
+    for (int i = 0; i < 6; i++)
+        if (seen[other_keys[i]])
+            lesson_problem(l, seen[other_keys[i]], 1, "%s has no effect on a training slide (it trains a fresh model: task, arch, train-steps)",
+                           other_names[i]);
+    int every = lesson_train_snapshot_every(set->train_task), last = set->train_steps / every;
+    const char *task = lesson_train_task_name(set->train_task);
+    if (seen[K_TRAIN_STEPS] && set->train_steps % every)
+        lesson_problem(l, seen[K_TRAIN_STEPS], 1, "train-steps %d: %s takes a snapshot every %d steps, so the last one shown is step %d",
+                       set->train_steps, task, every, last * every);
+    if (p->snap_kind == 1 || p->snap_kind == 2) {
+        int k = p->snap_val;
+        if (p->snap_kind == 2 && k % every) {
+            lesson_problem(l, set->line_snapshot, 0, "snapshot \"step %d\": %s takes a snapshot every %d steps (step %d or %d)", k, task, every,
+                           k / every * every, (k / every + 1) * every);
+            k = -1;
+        } else {
+            if (p->snap_kind == 2) k /= every;
+            if (k > last) {
+                lesson_problem(l, set->line_snapshot, 0, "snapshot %s%d out of range: %d training steps on %s give snapshots 0..%d (steps 0..%d, every %d)",
+                               p->snap_kind == 2 ? "step " : "", p->snap_val, set->train_steps, task, last, last * every, every);
+                k = -1;
+            }
+        }
+        set->snapshot = k;
+    } else if (p->snap_kind == 3) set->snapshot = -1;
+    p->snap_kind = 0;
 }
 
 static void parse_directives(Parse *p) {
@@ -472,7 +582,8 @@ static void parse_directives(Parse *p) {
         if (s->has_directives) lesson_problem(p->l, p->code_line, 0, "a second attnstep block on slide \"%.80s\" (one per slide)", s->title);
         s->has_directives = 1;
     }
-    int seen[10] = {0};
+    int seen[K_COUNT] = {0};
+    p->snap_kind = 0;
     char *text = p->code ? p->code : (char *)"";
     int li = 0;
     for (char *line = text; line && *line; li++) {
@@ -494,6 +605,11 @@ static void parse_directives(Parse *p) {
             }
         }
         line = nl ? nl + 1 : NULL;
+    }
+    if (s) check_training(p, s, seen);
+    else if (seen[K_SNAPSHOT]) {
+        lesson_problem(p->l, seen[K_SNAPSHOT], 0, "snapshot is per slide: it belongs in a training slide's block");
+        p->snap_kind = 0;
     }
 }
 
@@ -583,6 +699,8 @@ static void new_slide(Parse *p) {
     s->set.zoom = 1;
     s->set.zoom_x = s->set.zoom_y = 0.5f;
     s->set.line_zoom = 0;
+    s->set.snapshot = -1;
+    s->set.line_snapshot = 0;
     l->n_slides++;
     snprintf(s->title, sizeof s->title, "%s", p->heading);
     trim(s->title);
@@ -803,6 +921,8 @@ Lesson *lesson_parse(const char *text, size_t len, Status *st) {
     p.front.view = LESSON_VIEW_NONE;
     p.front.zoom = 1;
     p.front.zoom_x = p.front.zoom_y = 0.5f;
+    p.front.train_arch = LESSON_TRAIN_DEFAULT_ARCH;
+    p.front.snapshot = -1;
     p.last_line = 1;
     if (!doc) { free(l); status_fail(st, "out of memory"); return NULL; }
     p.doc = doc;

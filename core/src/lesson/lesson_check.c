@@ -220,6 +220,9 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
         LessonSlide *s = &l->slides[i];
         LessonSettings *set = &s->set;
         int own_model = set->line_model > s->line;
+        /* a training slide trains a fresh model in the app: nothing to load or decode here
+         * (lesson.c checked task, arch, train-steps and snapshot) */
+        if (set->view == LESSON_VIEW_TRAINING) continue;
         ModelEntry *me = NULL;
         if (set->model[0]) {
             for (int k = 0; k < n_models; k++)
