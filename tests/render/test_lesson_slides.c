@@ -22,6 +22,7 @@
 #include "backend.h"
 #include "font.h"
 #include "lesson_ui.h"
+#include "live_train.h"
 
 typedef struct Renderer {
     FontSet *fonts;
@@ -76,7 +77,7 @@ static int list_lessons(const char *lang, char paths[][1024], int max) {
 static void render_all(const char *lang, int w, int h, int *slides_seen) {
     static char paths[64][1024];
     int n = list_lessons(lang, paths, 64);
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     Renderer r;
     assert_int_equal(ru_open(&r, w, h), 0);
     for (int i = 0; i < n; i++) {
@@ -286,11 +287,102 @@ static void test_highlight_pen_blank(void **state) {
     ru_close(&r);
 }
 
+/* The names a lesson's training slide accepts (core's list) are the GUI's presets, index
+ * for index, with the GUI's snapshot spacing; the bound on train-steps never thins the strip. */
+static void test_training_names_match_the_gui(void **state) {
+    assert_int_equal(LESSON_TRAIN_TASKS, LIVE_TASK_COUNT);
+    assert_int_equal(LESSON_TRAIN_ARCHS, LIVE_ARCH_COUNT);
+    for (int t = 0; t < LIVE_TASK_COUNT; t++) {
+        assert_string_equal(lesson_train_task_name(t), live_task_name((LiveTask)t));
+        assert_int_equal(live_task_from_name(lesson_train_task_name(t)), t);
+        LiveConfig c;
+        live_config_default(&c, (LiveTask)t);
+        assert_int_equal(lesson_train_snapshot_every(t), c.snapshot_every);
+        assert_true(LESSON_TRAIN_MAX_STEPS / c.snapshot_every + 1 <= LIVE_MAX_SNAPS);
+        assert_int_equal(c.arch, LESSON_TRAIN_DEFAULT_ARCH);
+    }
+    for (int a = 0; a < LIVE_ARCH_COUNT; a++) {
+        assert_string_equal(lesson_train_arch_name(a), live_arch_name((LiveArch)a));
+        assert_int_equal(live_arch_from_name(lesson_train_arch_name(a)), a);
+    }
+    assert_int_equal(VIEW_TRAINING, (ViewId)LESSON_VIEW_TRAINING);
+}
+
+/* A training slide trains synchronously and deterministically: reaching 60 steps through
+ * slides at 0 and 30 (the controller is trained on) gives the numbers of a fresh 60-step
+ * run; the snapshot directive selects the strip's snapshot; a training slide's view draws. */
+static void test_training_slides_deterministic(void **state) {
+    char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "## a\n```attnstep\nview: training\ntrain-steps: 0\n```\n"
+                       "## b\n```attnstep\ntrain-steps: 30\nsnapshot: step 10\n```\n"
+                       "## c\n```attnstep\ntrain-steps: 60\n```\n"
+                       "## d\n```attnstep\nview: none\n```\n"
+                       "## e\n```attnstep\nview: training\n```\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Renderer r;
+    assert_int_equal(ru_open(&r, 1280, 720), 0);
+    Deck d;
+    Status st = {{0}};
+    assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
+    assert_int_equal(d.lesson->n_errors, 0);
+    assert_true(d.run_ok);
+    assert_int_equal(d.g.view, VIEW_TRAINING);
+    assert_int_equal(d.g.live->lt->step, 0);
+    LiveTrain *first = d.g.live->lt;
+    deck_goto(&d, 1);
+    assert_ptr_equal(d.g.live->lt, first); /* trained on, not rebuilt */
+    assert_int_equal(d.g.live->lt->step, 30);
+    assert_int_equal(d.g.live->sel, 1);
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_frame(&d, &r.dl, 1280, 720, NULL);
+    assert_true(d.view_cmd1 > d.view_cmd0);
+    assert_false(d.overflow);
+    deck_goto(&d, 2);
+    LiveTrain *lt = d.g.live->lt;
+    assert_int_equal(lt->step, 60);
+    assert_int_equal(d.g.live->sel, -1);
+    assert_int_equal(lt->n_snaps, 7);
+    /* a fresh 60-step run: the same numbers, bit for bit */
+    GuiState g;
+    gui_state_init(&g);
+    assert_int_equal(gui_training_render_setup(&g, "reverse", "dot", 60, -1, 0, 0, &st), 0);
+    LiveTrain *f = g.live->lt;
+    assert_int_equal(f->n_snaps, lt->n_snaps);
+    for (int i = 0; i < f->n_snaps; i++) {
+        const LiveSnap *x = f->snaps[i], *y = lt->snaps[i];
+        assert_int_equal(x->step, y->step);
+        assert_memory_equal(&x->loss, &y->loss, sizeof x->loss);
+        assert_memory_equal(&x->entropy, &y->entropy, sizeof x->entropy);
+        assert_int_equal(x->T * x->S, y->T * y->S);
+        assert_memory_equal(x->attn, y->attn, (size_t)(x->T * x->S) * sizeof(float));
+        assert_string_equal(x->output, y->output);
+    }
+    assert_true(lt->snaps[6]->sharp); /* docs/PERFORMANCE.md: sharp at step 60 */
+    gui_state_free(&g);
+    /* going back to step 0 rebuilds from the seed */
+    deck_goto(&d, 0);
+    assert_int_equal(d.g.live->lt->step, 0);
+    /* a narration slide between two training slides; the last inherits train-steps 60 */
+    deck_goto(&d, 3);
+    assert_false(d.run_ok);
+    deck_goto(&d, 4);
+    assert_int_equal(d.g.live->lt->step, 60);
+    assert_string_equal(d.message, "");
+    deck_close(&d);
+    unlink(path);
+    ru_close(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_reports_overflow_and_wraps),
         cmocka_unit_test(test_positions_resolve),
         cmocka_unit_test(test_highlight_pen_blank),
+        cmocka_unit_test(test_training_names_match_the_gui),
+        cmocka_unit_test(test_training_slides_deterministic),
         cmocka_unit_test(test_every_slide_fits_1080p),
         cmocka_unit_test(test_every_slide_fits_720p),
     };

@@ -373,6 +373,139 @@ static void test_check_transformer(void **state) {
     lesson_free(l);
 }
 
+/* view: training (lesson 8): the directives, their defaults, inheritance, and every
+ * problem on its line; the checker loads no model for a training slide. */
+static void test_training_slides(void **state) {
+    const char *text =
+        "```attnstep\n"                             /* 1 */
+        "train-steps: 20\n"                         /* 2: a lesson-wide default */
+        "```\n"                                     /* 3 */
+        "## fresh\n"                                /* 4 */
+        "```attnstep\n"                             /* 5 */
+        "view: training\n"                          /* 6 */
+        "```\n"                                     /* 7 */
+        "## trained\n"                              /* 8 */
+        "```attnstep\n"                             /* 9 */
+        "task: dates\n"                             /* 10 */
+        "arch: scaled_dot\n"                        /* 11 */
+        "train_steps: 500\n"                        /* 12: '_' works like '-' */
+        "snapshot: step 450\n"                      /* 13: index 9 */
+        "```\n"                                     /* 14 */
+        "## carried over\n"                         /* 15: task, arch, steps carry; snapshot does not */
+        "## by index\n"                             /* 16 */
+        "```attnstep\n"                             /* 17 */
+        "view: 9\n"                                 /* 18 */
+        "snapshot: 3\n"                             /* 19 */
+        "```\n"                                     /* 20 */
+        "## last\n"                                 /* 21 */
+        "```attnstep\n"                             /* 22 */
+        "snapshot: last\n"                          /* 23 */
+        "zoom: 2\n"                                 /* 24: zoom applies to any view */
+        "```\n";
+    Lesson *l = parse(text);
+    dump(l);
+    assert_int_equal(l->n_problems, 0);
+    assert_int_equal(l->n_slides, 5);
+    const LessonSettings *a = &l->slides[0].set, *b = &l->slides[1].set, *c = &l->slides[2].set, *d = &l->slides[3].set;
+    assert_int_equal(a->view, LESSON_VIEW_TRAINING);
+    assert_string_equal(lesson_view_name(a->view), "training");
+    assert_string_equal(lesson_train_task_name(a->train_task), "reverse");
+    assert_string_equal(lesson_train_arch_name(a->train_arch), "dot");
+    assert_int_equal(a->train_steps, 20);
+    assert_int_equal(a->snapshot, -1);
+    assert_string_equal(lesson_train_task_name(b->train_task), "dates");
+    assert_string_equal(lesson_train_arch_name(b->train_arch), "scaled_dot");
+    assert_int_equal(b->train_steps, 500);
+    assert_int_equal(b->snapshot, 9);
+    assert_int_equal(b->line_snapshot, 13);
+    assert_int_equal(c->train_task, b->train_task);
+    assert_int_equal(c->train_steps, 500);
+    assert_int_equal(c->snapshot, -1);
+    assert_int_equal(d->snapshot, 3);
+    assert_int_equal(l->slides[4].set.snapshot, -1);
+    assert_int_equal(lesson_view_parse("9"), LESSON_VIEW_TRAINING);
+    assert_int_equal(lesson_train_snapshot_every(0), 10);
+    assert_int_equal(lesson_train_snapshot_every(1), 50);
+    assert_int_equal(lesson_train_task_parse("translate"), 2);
+    assert_int_equal(lesson_train_arch_parse("scaled-dot"), 4);
+    assert_int_equal(lesson_train_arch_parse("transformer"), -1);
+    /* the checker needs no model for them */
+    LessonRunInfo runs[5];
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, runs, &st), 0);
+    dump(l);
+    assert_int_equal(l->n_problems, 0);
+    assert_int_equal(runs[1].dec_steps, 0);
+    lesson_free(l);
+
+    const char *bad =
+        "```attnstep\n"                             /* 1 */
+        "snapshot: 2\n"                             /* 2: per slide, not lesson-wide */
+        "```\n"                                     /* 3 */
+        "## a\n"                                    /* 4 */
+        "```attnstep\n"                             /* 5 */
+        "view: training\n"                          /* 6 */
+        "task: sort\n"                              /* 7 */
+        "arch: lstm\n"                              /* 8 */
+        "train-steps: 2001\n"                       /* 9 */
+        "```\n"                                     /* 10 */
+        "## b\n"                                    /* 11 */
+        "```attnstep\n"                             /* 12 */
+        "train-steps: 60\n"                         /* 13 */
+        "snapshot: 7\n"                             /* 14: 60 steps: snapshots 0..6 */
+        "```\n"                                     /* 15 */
+        "## c\n"                                    /* 16 */
+        "```attnstep\n"                             /* 17 */
+        "snapshot: step 25\n"                       /* 18: every 10 */
+        "model: reverse-tutorial\n"                 /* 19: no effect here: a warning */
+        "input: a b c\n"                            /* 20 */
+        "position: step 2\n"                        /* 21 */
+        "```\n"                                     /* 22 */
+        "## d\n"                                    /* 23 */
+        "```attnstep\n"                             /* 24 */
+        "train-steps: 65\n"                         /* 25: a warning: the last snapshot is step 60 */
+        "snapshot: step 70\n"                       /* 26 */
+        "```\n"                                     /* 27 */
+        "## e\n"                                    /* 28 */
+        "```attnstep\n"                             /* 29 */
+        "view: heatmap\n"                           /* 30 */
+        "task: dates\n"                             /* 31: not a training slide */
+        "snapshot: 1\n"                             /* 32 */
+        "```\n"                                     /* 33 */
+        "## f\n"                                    /* 34 */
+        "```attnstep\n"                             /* 35 */
+        "view: training\n"                          /* 36 */
+        "snapshot: one\n"                           /* 37 */
+        "train-steps: -3\n"                         /* 38 */
+        "```\n";
+    l = parse(bad);
+    dump(l);
+    assert_true(has_problem(l, 2, 0, "snapshot is per slide"));
+    assert_true(has_problem(l, 7, 0, "unknown task \"sort\" (reverse, dates, translate)"));
+    assert_true(has_problem(l, 8, 0, "unknown arch \"lstm\" (bi-additive, additive, dot, general, scaled_dot, none)"));
+    assert_true(has_problem(l, 9, 0, "train-steps \"2001\" must be a number of batches from 0 to 2000"));
+    assert_true(has_problem(l, 14, 0, "snapshot 7 out of range: 60 training steps on reverse give snapshots 0..6"));
+    assert_true(has_problem(l, 18, 0, "every 10 steps (step 20 or 30)"));
+    assert_true(has_problem(l, 19, 1, "model has no effect on a training slide"));
+    assert_true(has_problem(l, 20, 1, "input has no effect"));
+    assert_true(has_problem(l, 21, 1, "position has no effect"));
+    assert_true(has_problem(l, 25, 1, "the last one shown is step 60"));
+    assert_true(has_problem(l, 26, 0, "snapshot step 70 out of range"));
+    assert_true(has_problem(l, 31, 0, "task belongs on a training slide (view: training); this slide's view is heatmap"));
+    assert_true(has_problem(l, 32, 0, "snapshot belongs on a training slide"));
+    assert_true(has_problem(l, 37, 0, "snapshot \"one\": write"));
+    assert_true(has_problem(l, 38, 0, "train-steps \"-3\""));
+    assert_int_equal(l->n_errors, 11);
+    assert_int_equal(l->n_warnings, 4);
+    /* bad values keep what the slide had */
+    assert_int_equal(l->slides[0].set.train_task, 0);
+    assert_int_equal(l->slides[0].set.train_arch, LESSON_TRAIN_DEFAULT_ARCH);
+    assert_int_equal(l->slides[0].set.train_steps, 0);
+    assert_int_equal(l->slides[1].set.snapshot, -1);
+    assert_int_equal(l->slides[3].set.train_steps, 65);
+    lesson_free(l);
+}
+
 static void test_load_errors(void **state) {
     Status st = {{0}};
     assert_null(lesson_load("/nonexistent/lesson.md", &st));
@@ -443,6 +576,7 @@ int main(void) {
         cmocka_unit_test(test_check_against_model),
         cmocka_unit_test(test_check_unknown_words_and_missing),
         cmocka_unit_test(test_check_transformer),
+        cmocka_unit_test(test_training_slides),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_garbage),
     };
