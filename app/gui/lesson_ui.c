@@ -799,7 +799,7 @@ void deck_notes_frame(Deck *d, DrawList *dl, int w, int h, double elapsed_s) {
         snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d \"%.120s\": the speaker notes do not fit the notes window at %.0f px",
                  d->slide + 1, s->title, 16 * u);
     }
-    else draw_text(dl, m, top, fs, th->fg_dim, S->no_notes);
+    if (!s->notes.n_blocks) draw_text(dl, m, top, fs, th->fg_dim, S->no_notes); /* not over notes that are there */
     if (d->slide + 1 < l->n_slides) snprintf(buf, sizeof buf, S->next, l->slides[d->slide + 1].title);
     else snprintf(buf, sizeof buf, "%s", S->last);
     draw_rect(dl, (Rect){0, bottom, (float)w, (float)h - bottom}, th->panel);
