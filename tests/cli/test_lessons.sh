@@ -19,7 +19,7 @@ for f in lessons/en/*.md lessons/zh/*.md; do
   if ! out=$("$bin" lesson check "$f" 2>&1); then echo "FAIL: $f does not pass lesson check:"; echo "$out"; fail=1; continue; fi
   if ! grep -q ": [1-9][0-9]* slides*, 0 errors, 0 warnings$" <<<"$out"; then echo "FAIL: $f: $out"; fail=1; fi
 done
-[ "$n" -ge 14 ] || { echo "FAIL: expected 7 English and 7 Chinese lessons, found $n files"; fail=1; }
+[ "$n" -ge 16 ] || { echo "FAIL: expected 8 English and 8 Chinese lessons, found $n files"; fail=1; }
 
 # directives of every slide, in order, without the lesson-level lang line
 directives() { awk '/^```attnstep$/{d=1; b=""; next} /^```$/{if(d && b != "") printf "%s--\n", b; d=0; next} d && !/^lang:/{b = b $0 "\n"}' "$1"; }
@@ -31,7 +31,7 @@ for en in lessons/en/*.md; do
   if ! diff <(directives "$en") <(directives "$zh") >"$tmp/d"; then echo "FAIL: $en and $zh differ in directives:"; cat "$tmp/d"; fail=1; fi
   grep -q '^lang: zh$' "$zh" || { echo "FAIL: $zh does not declare lang: zh"; fail=1; }
   # Chinese narration: most non-code lines of the Chinese lesson hold CJK characters
-  cjk=$(grep -v '^\(```\|model:\|input:\|view:\|position:\|highlight:\|zoom:\|strategy:\|lang:\|    \|$\)' "$zh" | grep -cP '[\x{4e00}-\x{9fff}]')
+  cjk=$(grep -v '^\(```\|model:\|input:\|view:\|position:\|highlight:\|zoom:\|strategy:\|lang:\|task:\|arch:\|train-steps:\|snapshot:\|    \|$\)' "$zh" | grep -cP '[\x{4e00}-\x{9fff}]')
   [ "$cjk" -ge 20 ] || { echo "FAIL: $zh has only $cjk lines of Chinese text"; fail=1; }
 done
 
@@ -65,6 +65,32 @@ for want in "bad.md:3: error: unknown model \"no-such-model\"" "bad.md:4: error:
   grep -qF "$want" <<<"$out" || { echo "FAIL: bad lesson: missing \"$want\" in:"; echo "$out"; fail=1; }
 done
 
+# a bad training lesson (view: training, lesson 8): each problem on its line
+cat >"$tmp/bad-training.md" <<'LESSON'
+## Train
+```attnstep
+view: training
+task: sort
+arch: lstm
+train-steps: 60
+snapshot: 9
+```
+## Heatmap
+```attnstep
+view: heatmap
+task: dates
+```
+LESSON
+out=$("$bin" lesson check "$tmp/bad-training.md" 2>&1)
+rc=$?
+[ $rc -eq 1 ] || { echo "FAIL: bad training lesson: exit code $rc, expected 1"; fail=1; }
+for want in "bad-training.md:4: error: unknown task \"sort\" (reverse, dates, translate)" \
+            "bad-training.md:5: error: unknown arch \"lstm\"" \
+            "bad-training.md:7: error: snapshot 9 out of range: 60 training steps on reverse give snapshots 0..6" \
+            "bad-training.md:12: error: task belongs on a training slide" "bad-training.md: 2 slides, 5 errors, 0 warnings"; do
+  grep -qF "$want" <<<"$out" || { echo "FAIL: bad training lesson: missing \"$want\" in:"; echo "$out"; fail=1; }
+done
+
 out=$("$bin" lesson check "$tmp/missing.md" 2>&1)
 rc=$?
 [ $rc -eq 1 ] && grep -q "cannot open .*missing.md: No such file or directory" <<<"$out" || { echo "FAIL: missing file: rc $rc: $out"; fail=1; }
@@ -82,6 +108,11 @@ if "$bin" lesson export --help >/dev/null 2>&1; then
   pngs=$(find "$tmp/png" -name 'slide-*.png' | wc -l)
   [ $rc -eq 0 ] && [ "$pngs" -eq "$(slides lessons/zh/03-beam-search.md)" ] || { echo "FAIL: export: rc $rc, $pngs PNGs: $out"; fail=1; }
   head -c 8 "$tmp/png/slide-01.png" | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a" || { echo "FAIL: export: slide-01.png is not a PNG"; fail=1; }
+  # a training slide (lesson 8) exports without a display
+  printf '## t\n```attnstep\nview: training\ntrain-steps: 20\nsnapshot: step 10\n```\n\nText.\n' >"$tmp/train.md"
+  out=$(SDL_VIDEODRIVER=dummy "$bin" lesson export "$tmp/train.md" --out "$tmp/png-train" --size 1280x720 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] && [ -s "$tmp/png-train/slide-01.png" ] || { echo "FAIL: export of a training slide: rc $rc: $out"; fail=1; }
   SDL_VIDEODRIVER=dummy "$bin" lesson export "$tmp/bad.md" --out "$tmp/png-bad" >/dev/null 2>&1
   [ $? -eq 1 ] || { echo "FAIL: exporting a lesson with errors must exit 1"; fail=1; }
 fi
