@@ -552,7 +552,7 @@ static void check_training(Parse *p, LessonSlide *s, const int *seen) {
                            other_names[i]);
     int every = lesson_train_snapshot_every(set->train_task), last = set->train_steps / every;
     const char *task = lesson_train_task_name(set->train_task);
-    if (seen[K_TRAIN_STEPS] && set->train_steps % every)
+    if (seen[K_TRAIN_STEPS] && set->line_train_steps == seen[K_TRAIN_STEPS] && set->train_steps % every) /* accepted here */
         lesson_problem(l, seen[K_TRAIN_STEPS], 1, "train-steps %d: %s takes a snapshot every %d steps, so the last one shown is step %d",
                        set->train_steps, task, every, last * every);
     if (p->snap_kind == 1 || p->snap_kind == 2) {
