@@ -376,11 +376,44 @@ static void test_training_slides_deterministic(void **state) {
     ru_close(&r);
 }
 
+/* The notes window draws "(no notes for this slide)" only on a slide without notes (it was
+ * once drawn over the notes too). */
+static int has_text(const DrawList *dl, const char *t) {
+    for (int k = 0; k < dl->count; k++)
+        if (dl->cmds[k].kind == DRAW_TEXT && !strcmp(dl->text + dl->cmds[k].text_off, t)) return 1;
+    return 0;
+}
+
+static void test_notes_placeholder_only_without_notes(void **state) {
+    char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "## with\n\nText.\n\n### Notes\n\nSay this.\n\n## without\n\nText.\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Renderer r;
+    assert_int_equal(ru_open(&r, 900, 600), 0);
+    Deck d;
+    Status st = {{0}};
+    assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_notes_frame(&d, &r.dl, 900, 600, 0);
+    assert_false(has_text(&r.dl, "(no notes for this slide)"));
+    deck_goto(&d, 1);
+    draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+    deck_notes_frame(&d, &r.dl, 900, 600, 0);
+    assert_true(has_text(&r.dl, "(no notes for this slide)"));
+    deck_close(&d);
+    unlink(path);
+    ru_close(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_reports_overflow_and_wraps),
         cmocka_unit_test(test_positions_resolve),
         cmocka_unit_test(test_highlight_pen_blank),
+        cmocka_unit_test(test_notes_placeholder_only_without_notes),
         cmocka_unit_test(test_training_names_match_the_gui),
         cmocka_unit_test(test_training_slides_deterministic),
         cmocka_unit_test(test_every_slide_fits_1080p),
