@@ -181,7 +181,7 @@ static void draw_chart(DrawList *dl, const Theme *th, int W, int H, const Series
         draw_text_centered(dl, x, plot.y + plot.h + 38 * sc, th->fs_small, th->fg_dim, nlab);
     }
     draw_text_centered(dl, plot.x + plot.w / 2, plot.y + plot.h + 62 * sc, th->fs, th->fg_dim,
-                       "source length (tokens, language tag included)");
+                       "source length (tokens, as eval counts them: a language tag included)");
     /* series: lines where consecutive buckets both have a value, markers on every point */
     for (int i = 0; i < n; i++) {
         Color c = palette[i % PLOT_MAX_SERIES];
