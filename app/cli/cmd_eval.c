@@ -246,7 +246,8 @@ int cmd_eval(int argc, char **argv) {
     printf("exact match     %.4f  (%ld/%d)\n", (double)exact / d.n, exact, d.n);
     printf("token accuracy  %.4f  (%ld/%ld, position-wise, <eos> excluded)\n", tok ? (double)ok / tok : 0.0, ok, tok);
     printf("BLEU            %.2f  (brevity penalty %.4f)\n", metrics_bleu_score(&bleu), metrics_bleu_brevity(&bleu));
-    if (has_attn)
+    if (!has_attn) printf("AER             -  (no attention)\n");
+    else
         printf("AER             %.4f  (attention argmax vs gold sure/possible links, teacher forcing%s)\n", metrics_aer(&aer),
                tm ? "; last decoder layer's cross-attention, mean over heads" : "");
     if (tm && has_attn) {
@@ -254,7 +255,6 @@ int cmd_eval(int argc, char **argv) {
         for (int l = 0; l < tm->cfg.dec_layers; l++) printf("%s layer %d %.4f", l ? "," : "", l + 1, metrics_aer(&layer_aer[l]));
         printf("  (each decoder layer's cross-attention, mean over heads)\n");
     }
-    else printf("AER             -  (no attention)\n");
     if (csv_path && !(csv = fopen(csv_path, "w"))) {
         fprintf(stderr, "eval: cannot write '%.200s': %s\n", csv_path, strerror(errno));
         goto done;
