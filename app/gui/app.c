@@ -126,7 +126,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
     }
     case SDLK_f: /* what-if: force the selected tree node */
         if (g->have_ix && g->ix.is_beam && g->ix.sel_node >= 0) {
-            g->pick = (ViewPick){PICK_TOKEN, g->ix.hyps[g->ix.sel_node].step, g->ix.hyps[g->ix.sel_node].token, -1};
+            g->pick = (ViewPick){PICK_TOKEN, g->ix.hyps[g->ix.sel_node].step, g->ix.hyps[g->ix.sel_node].token, -1, 0};
             gui_apply_pick(g);
         } else {
             snprintf(g->message, sizeof g->message, "F forces the selected beam-tree node: click a node in view 6 first");

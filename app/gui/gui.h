@@ -78,6 +78,8 @@ typedef struct GuiState {
     int have_whatif;
     int whatif_step, whatif_token;
     ViewPick pick;           /* what a click at the mouse would pick, this frame */
+    int drag_step, drag_j;   /* view 4: the attention weight being dragged (-1: none) */
+    float drag_weights[MODEL_MAX_SOURCE]; /* its step's weights as dragged, renormalised */
     struct LiveUi *live;     /* view 9, live training (live_train.h): owned, NULL until first shown */
 } GuiState;
 
@@ -125,6 +127,14 @@ int gui_whatif(GuiState *g, int step, int token, Status *st);
  * Transformer, step out of range, wrong count, negative/NaN or all-zero weights). */
 int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *st);
 void gui_whatif_reset(GuiState *g);   /* back to the model's own choice */
+/* Dragging an attention weight in view 4: source position j of decoder step `step` is set to
+ * value (clamped to 0..1) and the other weights of the step are scaled so that all sum to 1
+ * (kept in proportion; shared equally when j held all the weight). gui_drag_attention
+ * starts or updates the drag (a no-op without an attention event at that step);
+ * gui_drop_attention ends it and runs gui_whatif_attention with the dragged weights
+ * (outcome or error in the status line). */
+void gui_drag_attention(GuiState *g, int step, int j, float value);
+void gui_drop_attention(GuiState *g);
 /* Selects beam tree node ix.hyps[node] (-1: the best hypothesis): the per-step views
  * follow its path. -1 with st when out of range or the trace is not a beam trace. */
 int gui_select_node(GuiState *g, int node, Status *st);

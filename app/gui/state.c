@@ -23,6 +23,7 @@ void gui_state_init(GuiState *g) {
     g->nbest = 3;
     g->alpha = 0.6f;
     g->whatif_step = g->whatif_token = -1;
+    g->drag_step = g->drag_j = -1;
 }
 
 void gui_state_free(GuiState *g) {

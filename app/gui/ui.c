@@ -121,9 +121,15 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         g->pick.kind = PICK_NONE;
         ViewCtx vc = {.ix = &g->ix, .pos = g->pos, .th = th, .dl = dl, .area = va, .anim = g->anim,
                       .alt = g->have_alt ? &g->alt_ix : NULL, .what_if = g->have_whatif ? &g->whatif_ix : NULL,
-                      .what_if_step = g->whatif_step, .what_if_token = g->whatif_token, .pick = &g->pick};
+                      .what_if_step = g->whatif_step, .what_if_token = g->whatif_token, .pick = &g->pick,
+                      .drag_weights = g->drag_j >= 0 ? g->drag_weights : NULL, .drag_step = g->drag_step, .drag_j = g->drag_j};
         view_draw(g->view, &vc);
-        if (win->pressed && g->pick.kind != PICK_NONE) gui_apply_pick(g);
+        if (g->drag_j >= 0) { /* dragging an attention weight: follow the mouse, decode on release */
+            if (win->down && g->pick.kind == PICK_WEIGHT) gui_drag_attention(g, g->drag_step, g->drag_j, g->pick.value);
+            else if (!win->down) gui_drop_attention(g);
+        } else if (win->pressed && g->pick.kind == PICK_WEIGHT) {
+            gui_drag_attention(g, g->pick.step, g->pick.token, g->pick.value);
+        } else if (win->pressed && g->pick.kind != PICK_NONE) gui_apply_pick(g);
     } else {
         ViewCtx vc = {.ix = NULL, .pos = 0, .th = th, .dl = dl, .area = va, .anim = 1};
         vk_message(&vc, va, g->message[0] ? g->message : "No trace: choose a model and type an input.");

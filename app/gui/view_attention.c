@@ -140,6 +140,9 @@ void view_attention(const ViewCtx *c) {
     draw_line(dl, x0 - 4, wbase, x0 + cell * count, wbase, th->grid, 1);
     Rect cbox = {a.x + left + (a.w - left) * 0.5f - 110 * sc, c_y + 4 * sc, 220 * sc, 22 * sc};
     float wsum = 0;
+    /* while a weight of this step is dragged (what-if), every row below shows the dragged weights */
+    int dragging = w && c->drag_weights && c->drag_step == s && c->drag_j >= 0 && c->drag_j < S;
+    if (dragging) w = c->drag_weights;
 
     for (int k = 0; k < count; k++) {
         int j = first + k;
@@ -188,16 +191,21 @@ void view_attention(const ViewCtx *c) {
         /* weight bar */
         if (show_w && w) {
             float anim = (q->phase == PH_WEIGHTS && q->step == s) ? c->anim : 1;
-            float hgt = w[j] * (w_h - labs - 2) * anim;
+            float full = w_h - labs - 2;
+            float hgt = w[j] * full * anim;
             Rect r = {x + bw * 0.15f, wbase - hgt, bw * 0.7f, hgt};
-            draw_rect(dl, r, th->accent);
-            draw_rect_line(dl, (Rect){x + bw * 0.15f, wbase - (w_h - labs - 2), bw * 0.7f, w_h - labs - 2}, th->grid, 1);
+            draw_rect(dl, r, dragging ? (j == c->drag_j ? th->dec : th->dec_fill) : th->accent);
+            draw_rect_line(dl, (Rect){x + bw * 0.15f, wbase - full, bw * 0.7f, full}, dragging && j == c->drag_j ? th->dec : th->grid, 1);
             snprintf(buf, sizeof buf, "%.2f", w[j]);
             draw_text_centered(dl, cx, wbase - hgt - labs / 2 - 1, th->fs_small, th->fg, buf);
             wsum += w[j];
             Rect hot = {x, w_y, bw, w_h};
-            if (draw_hot(dl, hot))
-                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3 \xe2\x80\x94 the share of h%d in the context vector",
+            float drag_to = (wbase - dl->mouse_y) / full;
+            if (c->pick && (dragging ? j == c->drag_j : draw_hot(dl, hot)))
+                *c->pick = (ViewPick){PICK_WEIGHT, s, j, -1, drag_to < 0 ? 0 : drag_to > 1 ? 1 : drag_to};
+            if (!dragging && draw_hot(dl, hot))
+                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3 \xe2\x80\x94 the share of h%d in the context vector\n"
+                                 "what-if: drag the bar up or down; on release the decoder continues with these weights",
                              j + 1, w[j], tok, j + 1, e[j], j + 1);
         }
         /* flow into the context vector */

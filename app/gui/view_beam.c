@@ -289,7 +289,7 @@ void view_beam(const ViewCtx *c) {
                                  h->token_str, h->parent, h->step + 1, h->token_logprob, h->cum_logprob, h->score, what,
                                  decided && h->reason && *h->reason ? " (" : "", decided && h->reason ? h->reason : "",
                                  decided && h->reason && *h->reason ? ")" : "", h->on_greedy ? "\non greedy's path" : "");
-                    if (c->pick) *c->pick = (ViewPick){PICK_NODE, h->step, h->token, (int)(h - ix->hyps)};
+                    if (c->pick) *c->pick = (ViewPick){PICK_NODE, h->step, h->token, (int)(h - ix->hyps), 0};
                 }
             }
         }

@@ -126,7 +126,7 @@ void view_seq2seq(const ViewCtx *c) {
                     draw_tooltip(dl, "P(\"%s\") = %.4f at decoder step %d (log-prob %.3f)\nrank %d of the output distribution%s%s", tk, pr[r],
                                  s + 1, log(pr[r] > 0 ? pr[r] : 1e-30), r + 1, is_ch ? "; chosen" : "",
                                  is_ch ? "" : "\nclick: what-if, force this token here and let the model continue (view 7 compares)");
-                    if (c->pick && !is_ch) *c->pick = (ViewPick){PICK_TOKEN, s, ids[r], -1};
+                    if (c->pick && !is_ch) *c->pick = (ViewPick){PICK_TOKEN, s, ids[r], -1, 0};
                 }
             }
         } else {

@@ -31,8 +31,9 @@ typedef enum PickKind {
     PICK_NONE,
     PICK_TOKEN,   /* force `token` at decoder `step` (what-if) */
     PICK_NODE,    /* select beam tree node ix->hyps[node] */
+    PICK_WEIGHT,  /* view 4: drag attention weight `token` (a source position) of `step` to `value` */
 } PickKind;
-typedef struct ViewPick { PickKind kind; int step, token, node; } ViewPick;
+typedef struct ViewPick { PickKind kind; int step, token, node; float value; } ViewPick;
 
 typedef struct ViewCtx {
     const TraceIndex *ix;
@@ -47,6 +48,9 @@ typedef struct ViewCtx {
     int what_if_step;
     int what_if_token;         /* the token forced at what_if_step; -1: attention weights overridden there */
     ViewPick *pick;            /* out, may be NULL: set when the mouse is over something clickable */
+    const float *drag_weights; /* view 4 while a weight is dragged: the renormalised weights of step
+                                  drag_step (drag_j is the dragged position), else NULL */
+    int drag_step, drag_j;
 } ViewCtx;
 
 void view_draw(ViewId v, const ViewCtx *c);

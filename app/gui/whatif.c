@@ -191,6 +191,41 @@ int gui_export_compare(const GuiState *g, const char *csv_path, const char *json
     return rc ? -1 : 0;
 }
 
+void gui_drag_attention(GuiState *g, int step, int j, float value) {
+    if (!g->have_ix || step < 0 || step >= g->ix.n_steps || !g->ix.steps[step].attn) return;
+    int n = 0;
+    const float *w = event_get_floats(g->ix.steps[step].attn, "weights", &n);
+    if (!w || n > MODEL_MAX_SOURCE || j < 0 || j >= n) return;
+    float v = value < 0 ? 0 : value > 1 ? 1 : value;
+    double rest = 0;
+    for (int k = 0; k < n; k++) if (k != j) rest += w[k];
+    for (int k = 0; k < n; k++) {
+        if (k == j) g->drag_weights[k] = v;
+        else if (rest > 1e-6) g->drag_weights[k] = (float)(w[k] * (1.0 - v) / rest);
+        else g->drag_weights[k] = n > 1 ? (1.0f - v) / (float)(n - 1) : 0.0f;
+    }
+    g->drag_step = step;
+    g->drag_j = j;
+}
+
+void gui_drop_attention(GuiState *g) {
+    if (g->drag_j < 0) return;
+    int step = g->drag_step, j = g->drag_j, n = 0;
+    g->drag_step = g->drag_j = -1;
+    if (!g->have_ix || step >= g->ix.n_steps || !g->ix.steps[step].attn) return;
+    event_get_floats(g->ix.steps[step].attn, "weights", &n);
+    Status st = {{0}};
+    if (gui_whatif_attention(g, step, g->drag_weights, n, &st)) {
+        snprintf(g->message, sizeof g->message, "%.500s", st.message);
+        g->message_error = 1;
+        return;
+    }
+    const char *out = event_get_str(g->whatif_ix.run_end, "output");
+    snprintf(g->message, sizeof g->message, "what-if: attention at step %d set to %.2f on source position %d; the decode now says \"%.200s\" (view 7 compares, R resets)",
+             step + 1, g->drag_weights[j], j + 1, out ? out : "");
+    g->message_error = 0;
+}
+
 void gui_apply_pick(GuiState *g) {
     Status st = {{0}};
     ViewPick p = g->pick;

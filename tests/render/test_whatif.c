@@ -103,7 +103,7 @@ static void test_greedy_whatif_is_forced_prefix(void **state) {
     /* the click path: a pick in view 3 runs the same what-if, the status line has the difference */
     gui_whatif_reset(&g);
     assert_false(g.have_whatif);
-    g.pick = (ViewPick){PICK_TOKEN, 2, des, -1};
+    g.pick = (ViewPick){PICK_TOKEN, 2, des, -1, 0};
     gui_apply_pick(&g);
     assert_true(g.have_whatif);
     assert_false(g.message_error);
@@ -135,7 +135,7 @@ static void test_beam_whatif_from_selected_node(void **state) {
     Status st = {{0}};
     assert_int_equal(gui_select_node(&g, node, &st), 0);
     /* ... and force it (the F key) */
-    g.pick = (ViewPick){PICK_TOKEN, g.ix.hyps[node].step, g.ix.hyps[node].token, -1};
+    g.pick = (ViewPick){PICK_TOKEN, g.ix.hyps[node].step, g.ix.hyps[node].token, -1, 0};
     gui_apply_pick(&g);
     assert_true(g.have_whatif);
     assert_true(g.whatif_ix.is_beam);
@@ -200,7 +200,7 @@ static void test_whatif_needs_model(void **state) {
     assert_int_equal(gui_load_trace(&g, path, &st), 0);
     assert_int_equal(gui_whatif(&g, 1, 5, &st), -1);
     assert_non_null(strstr(st.message, "needs a model"));
-    g.pick = (ViewPick){PICK_TOKEN, 1, 5, -1};
+    g.pick = (ViewPick){PICK_TOKEN, 1, 5, -1, 0};
     gui_apply_pick(&g);
     assert_true(g.message_error);
     gui_state_free(&g);
@@ -334,6 +334,42 @@ static void test_clicks(void **state) {
     assert_int_equal(g.ix.sel_node, p.node);
     assert_true(g.ix.hyps[p.node].on_sel);
     assert_non_null(strstr(g.message, "selected"));
+    gui_state_free(&g);
+    /* view 4: drag an attention weight up and release: the decode continues with the dragged,
+     * renormalised weights at that step (the core's attention override) */
+    open_model(&g, 0);
+    g.view = VIEW_ATTENTION;
+    g.pos = ru_find_pos(&g.ix, 2, PH_CONTEXT, 0);
+    assert_true(g.pos >= 0);
+    assert_true(find_pick(&r, &g, PICK_WEIGHT, &x, &y));
+    p = g.pick;
+    assert_int_equal(p.step, 2);
+    frame(&r, &g, x, y, 1); /* press: the drag starts at the bar's own height under the mouse */
+    assert_int_equal(g.drag_j, p.token);
+    UiInput held = {x, y - 30, 1, 0, 0};
+    draw_begin(&r.dl, font_measure, r.fonts, held.mx, held.my);
+    gui_frame(&g, &r.dl, r.w, r.h, &held); /* move while held: the weight follows the mouse */
+    int n = 0;
+    const float *w0 = event_get_floats(g.ix.steps[2].attn, "weights", &n);
+    float sum = 0, dragged = g.drag_weights[p.token];
+    for (int j = 0; j < n; j++) sum += g.drag_weights[j];
+    assert_float_equal(sum, 1.0f, 1e-5);
+    assert_true(dragged > w0[p.token] + 0.05f || dragged >= 0.999f);
+    float want[MODEL_MAX_SOURCE];
+    memcpy(want, g.drag_weights, (size_t)n * sizeof *want);
+    assert_false(g.have_whatif);
+    UiInput up = {x, y - 30, 0, 0, 0};
+    draw_begin(&r.dl, font_measure, r.fonts, up.mx, up.my);
+    gui_frame(&g, &r.dl, r.w, r.h, &up); /* release: decode */
+    assert_int_equal(g.drag_j, -1);
+    assert_true(g.have_whatif);
+    assert_int_equal(g.whatif_token, -1);
+    assert_int_equal(g.whatif_step, 2);
+    int nw = 0;
+    const float *got = event_get_floats(g.whatif_ix.steps[2].attn, "weights", &nw);
+    assert_int_equal(nw, n);
+    for (int j = 0; j < n; j++) assert_float_equal(got[j], want[j], 1e-6);
+    assert_non_null(strstr(g.message, "what-if: attention at step 3"));
     gui_state_free(&g);
     ru_close(&r);
 }
