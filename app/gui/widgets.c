@@ -153,6 +153,7 @@ void ui_help(DrawList *dl, const Theme *th, Rect area) {
         {"Home / End", "first / last position"},
         {"1 \xe2\x80\x93 9", "views: cell, unrolled, encoder\xe2\x80\x93" "decoder, attention, heatmap, beam tree, greedy vs beam, Transformer, training"},
         {"Click a token / node", "output bar (view 3): what-if, force it; tree node (view 6): views 3\xe2\x80\x93" "5 follow it"},
+        {"Drag a weight bar", "view 4: what-if on attention; the other weights renormalise, release decodes"},
         {"F / R", "what-if: force the selected tree node / reset to the model's own choice"},
         {"+ / \xe2\x88\x92", "play faster / slower"},
         {"T", "next theme (light, dark, projector)"},
