@@ -734,6 +734,12 @@ int transformer_decode_step(const Transformer *m, TransformerRun *r, float *stat
         for (int b = 0; b < B; b++)
             if (emit_block(sink, "dec", "final_norm", L, pos[b], step, beams ? beams[b] : b, r->dx + (size_t)b * d, r->dh + (size_t)b * d, d, st)) return -1;
     tensor_linear(logprobs, r->dh, m->w.gen_w, m->w.gen_b, B, d, Vt);
+    /* Finite weights can still overflow float32 (a NaN or Inf anywhere upstream, e.g. in an
+     * attention softmax, reaches the scores): refuse rather than decode NaN. */
+    for (size_t i = 0; i < (size_t)B * Vt; i++)
+        if (!isfinite(logprobs[i]))
+            return status_fail(st, "decoder step %d produced a non-finite output score (NaN or Inf): "
+                                   "the model's weights overflow float32 on this input", step);
     for (int b = 0; b < B; b++) tensor_log_softmax(logprobs + (size_t)b * Vt, logprobs + (size_t)b * Vt, Vt);
     return 0;
 }

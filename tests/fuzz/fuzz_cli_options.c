@@ -15,7 +15,7 @@
  *
  * fuzz-sources: app/cli/cli_decode.c core/src/safetensors.c core/src/seq2seq.c core/src/decode.c
  * fuzz-sources: core/src/decode_beam.c core/src/attention.c core/src/rnn.c core/src/tensor.c
- * fuzz-sources: core/src/vocab.c core/src/events.c core/src/status.c
+ * fuzz-sources: core/src/vocab.c core/src/events.c core/src/status.c core/src/model.c core/src/transformer.c
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,11 +1,12 @@
-/* fuzz_model_load.c — libFuzzer target for model loading (safetensors -> Seq2Seq) and a
- * short decode with whatever loads.
+/* fuzz_model_load.c — libFuzzer target for model loading (safetensors -> Seq2Seq, or
+ * Transformer when the arch says tutorial-transformer) and a short decode with whatever loads.
  *
  * The input is a whole .safetensors file (seeds: the committed reference fixtures
  * tests/reference/fixtures/*.model.safetensors, which cover every cell, scorer, window
- * and query mode). It is parsed, then handed to seq2seq_from_safetensors. Either step may
+ * and query mode, and the shipped models, Transformers included). It is parsed, then handed
+ * to seq2seq_from_safetensors or transformer_from_safetensors. Either step may
  * refuse it, with a message (naming the model for the loader). When a model loads, a
- * greedy decode_run with max_len 5 runs on a fixed source (source ids 0..2 clamped to the
+ * greedy decode_run_model with max_len 5 runs on a fixed source (source ids 0..2 clamped to the
  * vocabulary, then the source <eos>), recording every event in a sink that checks the
  * chosen tokens are inside the target vocabulary. decode_run may refuse with a message
  * (finite weights can still overflow float32: the model then reports it); when it succeeds
@@ -17,7 +18,7 @@
  *
  * fuzz-sources: core/src/safetensors.c core/src/seq2seq.c core/src/decode.c core/src/decode_beam.c
  * fuzz-sources: core/src/attention.c core/src/rnn.c core/src/tensor.c core/src/vocab.c
- * fuzz-sources: core/src/events.c core/src/status.c
+ * fuzz-sources: core/src/events.c core/src/status.c core/src/model.c core/src/transformer.c
  */
 #include <math.h>
 #include <stdint.h>
@@ -26,8 +27,10 @@
 #include <string.h>
 
 #include "attnstep/decode.h"
+#include "attnstep/model.h"
 #include "attnstep/safetensors.h"
 #include "attnstep/seq2seq.h"
+#include "attnstep/transformer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,25 +72,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!st.message[0]) abort();
         return 0;
     }
-    Seq2Seq *m = seq2seq_from_safetensors(f, "fuzz.safetensors", &st);
+    /* both model families: the file's arch picks the loader, as model_load does */
+    const char *arch = safetensors_meta(f, "arch");
+    int is_tfm = arch && !strcmp(arch, "tutorial-transformer");
+    Seq2Seq *s2s = is_tfm ? NULL : seq2seq_from_safetensors(f, "fuzz.safetensors", &st);
+    Transformer *tfm = is_tfm ? transformer_from_safetensors(f, "fuzz.safetensors", &st) : NULL;
     safetensors_free(f);
-    if (!m) {
+    if (!s2s && !tfm) {
         if (strncmp(st.message, "fuzz.safetensors: ", 18) != 0) {
             fprintf(stderr, "load message does not name the model: %s\n", st.message);
             abort();
         }
         return 0;
     }
+    Model mm;
+    if (s2s) model_from_seq2seq(&mm, s2s);
+    else model_from_transformer(&mm, tfm);
+    const Model *m = &mm;
     int vs = vocab_size(m->src_vocab), vt = vocab_size(m->tgt_vocab);
-    if (vs < 1 || vt < 1 || m->src_eos < 0 || m->src_eos >= vs || m->tgt_sos < 0 || m->tgt_sos >= vt ||
-        m->tgt_eos < 0 || m->tgt_eos >= vt)
-        abort();
+    if (vs < 1 || vt < 1 || m->tgt_sos < 0 || m->tgt_sos >= vt || m->tgt_eos < 0 || m->tgt_eos >= vt) abort();
+    if (s2s && (s2s->src_eos < 0 || s2s->src_eos >= vs)) abort();
 
     int src[4];
     int S = 0;
-    int room = m->cfg.scorer == ATTN_LOCATION ? m->cfg.max_src_len : 4;
+    int room = s2s && s2s->cfg.scorer == ATTN_LOCATION ? s2s->cfg.max_src_len : 4;
     for (int j = 0; j < 3 && S < room - 1; j++) src[S++] = j < vs ? j : vs - 1;
-    src[S++] = m->src_eos;
+    if (s2s) src[S++] = s2s->src_eos;
 
     DecodeOptions o;
     decode_options_default(&o);
@@ -96,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     EventSink sink = {check_event, &c};
     DecodeResult res;
     memset(&res, 0, sizeof res);
-    if (decode_run(m, src, S, &o, &sink, &res, &st) != 0) {
+    if (decode_run_model(m, src, S, &o, &sink, &res, &st) != 0) {
         if (!st.message[0]) abort();
     } else {
         if (c.nan_in) {
@@ -113,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (isnan(h->attention[k])) abort();
     }
     decode_result_free(&res);
-    seq2seq_free(m);
+    seq2seq_free(s2s);
+    transformer_free(tfm);
     return 0;
 }
