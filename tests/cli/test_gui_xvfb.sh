@@ -66,7 +66,7 @@ wait "$pid"; rc=$?
 cat app.log
 exit $rc
 INNER
-if ! xvfb-run -a -s "-screen 0 1400x900x24" bash drive.sh "$bin" "$model"; then
+if ! xvfb-run -a -n 110 -s "-screen 0 1400x900x24" bash drive.sh "$bin" "$model"; then
   echo "FAIL: the GUI session failed"
   exit 1
 fi

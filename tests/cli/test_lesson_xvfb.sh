@@ -65,7 +65,7 @@ if kill -0 "$pid" 2>/dev/null; then echo "lesson did not quit on Escape"; kill "
 wait "$pid"
 echo "exit $?" >>driver.log
 INNER
-timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$src/lessons/en/03-beam-search.md" || { echo "FAIL: drive.sh"; cat app.log 2>/dev/null; exit 1; }
+timeout 120 xvfb-run -a -n 120 -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$src/lessons/en/03-beam-search.md" || { echo "FAIL: drive.sh (exit $?)"; cat app.log driver.log 2>/dev/null; exit 1; }
 
 fail=0
 grep -q "^exit 0$" driver.log || { echo "FAIL: presenter did not exit 0:"; cat driver.log app.log; fail=1; }

@@ -60,7 +60,7 @@ if kill -0 "$pid" 2>/dev/null; then echo "the window did not quit on Escape"; ki
 wait "$pid"
 echo "exit $?" >driver.log
 INNER
-timeout 120 xvfb-run -a -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$model" || { echo "FAIL: drive.sh"; cat app.log 2>/dev/null; exit 1; }
+timeout 120 xvfb-run -a -n 130 -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$model" || { echo "FAIL: drive.sh (exit $?)"; cat app.log driver.log 2>/dev/null; exit 1; }
 
 fail=0
 grep -q "^exit 0$" driver.log || { echo "FAIL: the window did not exit 0:"; cat driver.log app.log; fail=1; }
