@@ -222,6 +222,23 @@ void view_attention(const ViewCtx *c) {
         for (int j = 0; j < S; j++) all += w[j];
         snprintf(buf, sizeof buf, "\xce\xa3 a_j = %.2f", all);
         draw_text(dl, a.x, w_y + 2 * lab, th->fs_small, th->fg, buf);
+        /* local-p: the predicted centre p (a marker under the weights) — the weights are the
+         * softmax times a Gaussian around p, so they need not sum to 1 */
+        if (ix->window && !strcmp(ix->window, "local-p")) {
+            float p = (float)event_get_float(ts->attn, "centre", NAN);
+            if (isfinite(p)) {
+                snprintf(buf, sizeof buf, "local-p centre p = %.2f", p);
+                draw_text(dl, a.x, w_y + 2 * lab + labs, th->fs_small, th->accent, buf);
+                float px = x0 + (p - (float)first) * cell + cell / 2, m = 6 * sc;
+                if (px >= x0 && px <= x0 + cell * count) {
+                    draw_tri(dl, px - m, wbase + m * 1.6f, px + m, wbase + m * 1.6f, px, wbase + 1, th->dec);
+                    Rect hot = {px - m, wbase, 2 * m, m * 1.6f};
+                    if (draw_hot(dl, hot))
+                        draw_tooltip(dl, "local-p: the predicted centre p = %.3f = (S-1) \xc2\xb7 sigmoid(v\xe1\xb5\x80 tanh(W q)); each weight is "
+                                         "softmax(e)_j \xc2\xb7 exp(-(j-p)\xc2\xb2 / 2\xcf\x83\xc2\xb2), \xcf\x83 = D/2", p);
+                }
+            }
+        }
     }
     (void)wsum;
 
