@@ -142,6 +142,7 @@ void view_attention(const ViewCtx *c) {
     float wsum = 0;
     /* while a weight of this step is dragged (what-if), every row below shows the dragged weights */
     int dragging = w && c->drag_weights && c->drag_step == s && c->drag_j >= 0 && c->drag_j < S;
+    int local_p = ix->window && !strcmp(ix->window, "local-p");
     if (dragging) w = c->drag_weights;
 
     for (int k = 0; k < count; k++) {
@@ -204,9 +205,9 @@ void view_attention(const ViewCtx *c) {
             if (c->pick && (dragging ? j == c->drag_j : draw_hot(dl, hot)))
                 *c->pick = (ViewPick){PICK_WEIGHT, s, j, -1, drag_to < 0 ? 0 : drag_to > 1 ? 1 : drag_to};
             if (!dragging && draw_hot(dl, hot))
-                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3 \xe2\x80\x94 the share of h%d in the context vector\n"
+                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3%s \xe2\x80\x94 the share of h%d in the context vector\n"
                                  "what-if: drag the bar up or down; on release the decoder continues with these weights",
-                             j + 1, w[j], tok, j + 1, e[j], j + 1);
+                             j + 1, w[j], tok, j + 1, e[j], local_p ? ", times the local-p Gaussian around p" : "", j + 1);
         }
         /* flow into the context vector */
         if (show_c && w && w[j] >= 0.005f) {
@@ -224,7 +225,7 @@ void view_attention(const ViewCtx *c) {
         draw_text(dl, a.x, w_y + 2 * lab, th->fs_small, th->fg, buf);
         /* local-p: the predicted centre p (a marker under the weights) — the weights are the
          * softmax times a Gaussian around p, so they need not sum to 1 */
-        if (ix->window && !strcmp(ix->window, "local-p")) {
+        if (local_p) {
             float p = (float)event_get_float(ts->attn, "centre", NAN);
             if (isfinite(p)) {
                 snprintf(buf, sizeof buf, "local-p centre p = %.2f", p);
