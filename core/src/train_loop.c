@@ -218,6 +218,30 @@ static void *work_run(void *arg) {
     return NULL;
 }
 
+/* Runs block 0 of w here and waits for blocks 1..K-1 (started on threads; a block whose
+ * thread could not start runs here), then combines the block gradients into t->grad (block
+ * 0's buffer) weighted by their token counts, in a fixed order, so a run is deterministic
+ * for a given K. Returns the batch loss Σ_k tokens_k loss_k / total. */
+static float finish_blocks(Trainer *t, Work *w, int K, const int *started, pthread_t *th, long total, long P) {
+    if (w[0].batch.B > 0) work_run(&w[0]);
+    for (int k = 1; k < K; k++) {
+        if (started[k]) pthread_join(th[k], NULL);
+        else if (w[k].batch.B > 0) work_run(&w[k]); /* could not start a thread: run it here */
+    }
+    float s0 = (float)w[0].tokens / (float)total;
+    double loss = (double)w[0].loss * w[0].tokens;
+    if (K > 1)
+        for (long i = 0; i < P; i++) t->grad[i] *= s0;
+    for (int k = 1; k < K; k++) {
+        if (w[k].batch.B < 1) continue;
+        float sk = (float)w[k].tokens / (float)total;
+        const float *g = t->wgrad[k];
+        for (long i = 0; i < P; i++) t->grad[i] += sk * g[i];
+        loss += (double)w[k].loss * w[k].tokens;
+    }
+    return (float)(loss / (double)total);
+}
+
 /* The Transformer's batch gradient: K contiguous row blocks, combined weighted by their
  * token counts in a fixed order (as for seq2seq below). */
 static float tfm_gradient(Trainer *t, const TrainBatch *b, int K) {
@@ -239,25 +263,8 @@ static float tfm_gradient(Trainer *t, const TrainBatch *b, int K) {
         total += w[k].tokens;
         if (k > 0 && w[k].batch.B > 0) started[k] = pthread_create(&th[k], NULL, work_run, &w[k]) == 0;
     }
-    if (w[0].batch.B > 0) work_run(&w[0]);
-    else memset(t->grad, 0, (size_t)t->param_count * sizeof(float));
-    for (int k = 1; k < K; k++) {
-        if (started[k]) pthread_join(th[k], NULL);
-        else if (w[k].batch.B > 0) work_run(&w[k]);
-    }
-    long P = t->param_count;
-    float s0 = (float)w[0].tokens / (float)total;
-    double loss = (double)w[0].loss * w[0].tokens;
-    if (K > 1)
-        for (long i = 0; i < P; i++) t->grad[i] *= s0;
-    for (int k = 1; k < K; k++) {
-        if (w[k].batch.B < 1) continue;
-        float sk = (float)w[k].tokens / (float)total;
-        const float *g = t->wgrad[k];
-        for (long i = 0; i < P; i++) t->grad[i] += sk * g[i];
-        loss += (double)w[k].loss * w[k].tokens;
-    }
-    return (float)(loss / (double)total);
+    if (w[0].batch.B < 1) memset(t->grad, 0, (size_t)t->param_count * sizeof(float));
+    return finish_blocks(t, w, K, started, th, total, t->param_count);
 }
 
 float trainer_gradient(Trainer *t, const TrainBatch *b) {
@@ -290,24 +297,7 @@ float trainer_gradient(Trainer *t, const TrainBatch *b) {
         if (w[k].batch.B < 1) continue;
         if (k > 0) started[k] = pthread_create(&th[k], NULL, work_run, &w[k]) == 0;
     }
-    if (w[0].batch.B > 0) work_run(&w[0]);
-    for (int k = 1; k < K; k++) {
-        if (started[k]) pthread_join(th[k], NULL);
-        else if (w[k].batch.B > 0) work_run(&w[k]); /* could not start a thread: run it here */
-    }
-    /* combine: the loss of the whole batch is Σ_k tokens_k loss_k / total */
-    long P = t->model->param_count;
-    float s0 = (float)w[0].tokens / (float)total;
-    double loss = (double)w[0].loss * w[0].tokens;
-    for (long i = 0; i < P; i++) t->grad[i] *= s0;
-    for (int k = 1; k < K; k++) {
-        if (w[k].batch.B < 1) continue;
-        float sk = (float)w[k].tokens / (float)total;
-        const float *g = t->wgrad[k];
-        for (long i = 0; i < P; i++) t->grad[i] += sk * g[i];
-        loss += (double)w[k].loss * w[k].tokens;
-    }
-    return (float)(loss / (double)total);
+    return finish_blocks(t, w, K, started, th, total, t->model->param_count);
 }
 
 /* One Adam step over the whole block (w, m, v, g: (n)); g is scaled by `scale` (clipping).
@@ -458,6 +448,23 @@ int train_greedy(const Seq2Seq *m, Seq2SeqRun *run, const int *src, int S, int m
     return rc;
 }
 
+void train_eval_add(TrainEval *e, const int *hyp, int len, const int *ref, int ref_len) {
+    int same = len == ref_len;
+    for (int k = 0; k < ref_len; k++) {
+        int ok = k < len && hyp[k] == ref[k];
+        e->correct += ok;
+        if (!ok) same = 0;
+    }
+    e->total += ref_len;
+    e->exact_count += same;
+    e->n++;
+}
+
+void train_eval_finish(TrainEval *e) {
+    e->exact = e->n ? (double)e->exact_count / e->n : 0.0;
+    e->token_acc = e->total ? (double)e->correct / (double)e->total : 0.0;
+}
+
 int train_evaluate(const Seq2Seq *m, const TrainData *d, int n, TrainEval *out, Status *st) {
     memset(out, 0, sizeof *out);
     if (n > d->n) n = d->n;
@@ -466,25 +473,13 @@ int train_evaluate(const Seq2Seq *m, const TrainData *d, int n, TrainEval *out, 
     int max_len = d->max_tgt * 2 + 5;
     int *hyp = malloc((size_t)max_len * sizeof(int));
     if (!hyp) { seq2seq_run_free(run); return status_fail(st, "out of memory"); }
-    long exact = 0, correct = 0, total = 0;
     int rc = 0;
     for (int i = 0; i < n; i++) {
         int len;
         if (train_greedy(m, run, d->ids + d->src_off[i], d->src_len[i], max_len, hyp, &len, NULL, st)) { rc = -1; break; }
-        const int *ref = d->ids + d->tgt_off[i];
-        int rl = d->tgt_len[i] - 1;
-        int same = len == rl;
-        for (int k = 0; k < rl; k++) {
-            int ok = k < len && hyp[k] == ref[k];
-            correct += ok;
-            if (!ok) same = 0;
-        }
-        total += rl;
-        exact += same;
+        train_eval_add(out, hyp, len, d->ids + d->tgt_off[i], d->tgt_len[i] - 1);
     }
-    out->n = n;
-    out->exact = n ? (double)exact / n : 0.0;
-    out->token_acc = total ? (double)correct / (double)total : 0.0;
+    train_eval_finish(out);
     free(hyp);
     seq2seq_run_free(run);
     return rc;

@@ -273,24 +273,13 @@ int transformer_evaluate(const Transformer *m, const TrainData *d, int n, TrainE
     int max_len = d->max_tgt * 2 + 5;
     int *hyp = malloc((size_t)max_len * sizeof(int));
     if (!hyp) { transformer_run_free(run); return status_fail(st, "out of memory"); }
-    long exact = 0, correct = 0, total = 0;
     int rc = 0;
     for (int i = 0; i < n; i++) {
         int len;
         if (transformer_greedy(m, run, d->ids + d->src_off[i], d->src_len[i], max_len, hyp, &len, NULL, st)) { rc = -1; break; }
-        const int *ref = d->ids + d->tgt_off[i];
-        int rl = d->tgt_len[i] - 1, same = len == rl;
-        for (int k = 0; k < rl; k++) {
-            int ok = k < len && hyp[k] == ref[k];
-            correct += ok;
-            if (!ok) same = 0;
-        }
-        total += rl;
-        exact += same;
+        train_eval_add(out, hyp, len, d->ids + d->tgt_off[i], d->tgt_len[i] - 1);
     }
-    out->n = n;
-    out->exact = n ? (double)exact / n : 0.0;
-    out->token_acc = total ? (double)correct / (double)total : 0.0;
+    train_eval_finish(out);
     free(hyp);
     transformer_run_free(run);
     return rc;

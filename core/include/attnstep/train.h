@@ -242,9 +242,14 @@ typedef struct TrainEval {
     int n;                 /* examples */
     double exact;          /* fraction decoded exactly */
     double token_acc;      /* position-wise correct tokens / reference tokens (<eos> excluded) */
+    long exact_count, correct, total; /* the counts behind them (train_eval_add) */
 } TrainEval;
 /* Greedy-decodes the first n (<= d->n) examples of d and scores them. */
 int train_evaluate(const Seq2Seq *m, const TrainData *d, int n, TrainEval *out, Status *st);
+/* Scoring shared by both model kinds: adds one hypothesis (len ids) against its reference
+ * (ref_len ids, <eos> excluded) to e (zeroed first); train_eval_finish sets the fractions. */
+void train_eval_add(TrainEval *e, const int *hyp, int len, const int *ref, int ref_len);
+void train_eval_finish(TrainEval *e);
 
 /* ---- tutorial-transformer (core/src/transformer_fit.c) ---- */
 
