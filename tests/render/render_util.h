@@ -149,4 +149,36 @@ static inline int ru_check_golden(SDL_Surface *s, const char *name) {
     return !ok;
 }
 
+/* ---- a table of golden frames replayed from committed traces ------------------ */
+
+typedef struct RuCase {
+    const char *name;   /* golden file name */
+    const char *trace;  /* tests/render/traces/<trace>.jsonl */
+    int view;           /* ViewId */
+    int step;           /* decoder step (-1: encoder position enc) */
+    Phase phase;        /* phase within the step; PH_END / PH_START; PH_ENC: encoder position `enc` */
+    int enc;
+    int theme;          /* 0 light, 1 dark, 2 projector */
+    float mx, my;       /* mouse (tooltip), -1: none */
+} RuCase;
+
+/* Renders every case at w×h and compares it with its golden (ru_check_golden). Returns the
+ * number of failures; a trace that does not load or a position it lacks counts as one. */
+static inline int ru_golden_cases(const RuCase *cases, size_t n, int w, int h) {
+    Renderer r;
+    if (ru_open(&r, w, h)) { printf("FAIL: cannot open the renderer (fonts?)\n"); return 1; }
+    int failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        const RuCase *c = &cases[i];
+        GuiState g;
+        if (ru_load(&g, c->trace)) { printf("FAIL %s: cannot load trace %s\n", c->name, c->trace); failures++; gui_state_free(&g); continue; }
+        int pos = ru_find_pos(&g.ix, c->step, c->phase, c->enc);
+        if (pos < 0) printf("FAIL %s: no such position\n", c->name), failures++;
+        else failures += ru_check_golden(ru_frame(&r, &g, c->view, pos, c->theme, c->mx, c->my), c->name);
+        gui_state_free(&g);
+    }
+    ru_close(&r);
+    return failures;
+}
+
 #endif

@@ -20,18 +20,8 @@
 #define W 1024
 #define H 576
 
-typedef struct Case {
-    const char *name;   /* golden file name */
-    const char *trace;
-    int view;           /* ViewId */
-    int step;           /* decoder step (-1: encoder position enc) */
-    Phase phase;        /* phase within the step; PH_END: the end; PH_ENC: encoder position `enc` */
-    int enc;
-    int theme;          /* 0 light, 1 dark, 2 projector */
-    float mx, my;       /* mouse (tooltip), -1: none */
-} Case;
 
-static const Case CASES[] = {
+static const RuCase CASES[] = {
     {"cell-enc4-light", "reverse-tutorial-greedy", VIEW_CELL, -1, PH_ENC, 3, 0, -1, -1},
     {"cell-dec2-dark", "reverse-tutorial-greedy", VIEW_CELL, 1, PH_OUTPUT, 0, 1, -1, -1},
     {"unrolled-enc5-light", "reverse-tutorial-greedy", VIEW_UNROLLED, -1, PH_ENC, 4, 0, -1, -1},
@@ -54,21 +44,7 @@ static const Case CASES[] = {
 
 static void test_goldens(void **state) {
     (void)state;
-    Renderer r;
-    if (ru_open(&r, W, H)) fail_msg("cannot open the renderer (fonts?)");
-    int failures = 0;
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        const Case *c = &CASES[i];
-        GuiState g;
-        if (ru_load(&g, c->trace)) fail_msg("cannot load trace %s", c->trace);
-        int pos = ru_find_pos(&g.ix, c->step, c->phase, c->enc);
-        if (pos < 0) fail_msg("%s: no such position", c->name);
-        SDL_Surface *s = ru_frame(&r, &g, c->view, pos, c->theme, c->mx, c->my);
-        failures += ru_check_golden(s, c->name);
-        gui_state_free(&g);
-    }
-    ru_close(&r);
-    assert_int_equal(failures, 0);
+    assert_int_equal(ru_golden_cases(CASES, sizeof CASES / sizeof CASES[0], W, H), 0);
 }
 
 int main(void) {

@@ -19,18 +19,8 @@
 #define W 1024
 #define H 576
 
-typedef struct Case {
-    const char *name;   /* golden file name */
-    const char *trace;
-    int view;           /* ViewId */
-    int step;           /* decoder step */
-    Phase phase;        /* phase within the step; PH_END: the end; PH_START: the start */
-    int enc;
-    int theme;          /* 0 light, 1 dark, 2 projector */
-    float mx, my;       /* mouse (tooltip), -1: none */
-} Case;
 
-static const Case CASES[] = {
+static const RuCase CASES[] = {
     {"transformer-start-light", "reverse-transformer-greedy", VIEW_TRANSFORMER, -1, PH_START, 0, 0, -1, -1},
     {"transformer-dec4-light", "reverse-transformer-greedy", VIEW_TRANSFORMER, 3, PH_CHOSEN, 0, 0, -1, -1},
     {"transformer-end-dark", "reverse-transformer-greedy", VIEW_TRANSFORMER, -1, PH_END, 0, 1, -1, -1},
@@ -46,21 +36,7 @@ static const Case CASES[] = {
 
 static void test_goldens(void **state) {
     (void)state;
-    Renderer r;
-    if (ru_open(&r, W, H)) fail_msg("cannot open the renderer (fonts?)");
-    int failures = 0;
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        const Case *c = &CASES[i];
-        GuiState g;
-        if (ru_load(&g, c->trace)) fail_msg("cannot load trace %s", c->trace);
-        int pos = ru_find_pos(&g.ix, c->step, c->phase, c->enc);
-        if (pos < 0) fail_msg("%s: no such position", c->name);
-        SDL_Surface *s = ru_frame(&r, &g, c->view, pos, c->theme, c->mx, c->my);
-        failures += ru_check_golden(s, c->name);
-        gui_state_free(&g);
-    }
-    ru_close(&r);
-    assert_int_equal(failures, 0);
+    assert_int_equal(ru_golden_cases(CASES, sizeof CASES / sizeof CASES[0], W, H), 0);
 }
 
 /* every view at every position of the Transformer traces, light theme, mouse in the middle */
