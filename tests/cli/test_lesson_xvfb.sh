@@ -6,37 +6,16 @@
 # the exit status.
 # usage: test_lesson_xvfb.sh path/to/attnstep SOURCE_DIR   (skips, exit 0, without xvfb-run/xdotool)
 set -euo pipefail
-bin="$(realpath "$1")"
-src="$(realpath "$2")"
-if ! command -v xvfb-run >/dev/null || ! command -v xdotool >/dev/null; then
-  echo "SKIP: xvfb-run or xdotool missing (apt-get install xvfb xdotool)"
-  exit 0
-fi
-if ! "$bin" lesson export --help >/dev/null 2>&1; then
-  echo "SKIP: attnstep was built without the GUI (ATTNSTEP_GUI=OFF)"
-  exit 0
-fi
-export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$src/tests/render/lsan.supp}"
-export SDL_RENDER_DRIVER=software
-work="$(mktemp -d)"
-trap '[[ -n "${KEEP_GUI_TEST:-}" ]] || rm -rf "$work"' EXIT
-cd "$work"
+source "$(dirname "${BASH_SOURCE[0]}")/xvfb_lib.sh"
+xvfb_setup "$@"
+xvfb_skip_without_gui "$bin" lesson export --help
+xvfb_enter_workdir
 cat >drive.sh <<'INNER'
 set -u
+source "$XVFB_LIB"
 bin="$1"; lesson="$2"
-unset SDL_VIDEODRIVER
-# leak checks off for the window session only (X11 libraries dlopen'ed by SDL; see test_gui_xvfb.sh)
-LSAN_OPTIONS="detect_leaks=0" "$bin" lesson "$lesson" --windowed >app.log 2>&1 &
-pid=$!
-wid=""
-for _ in $(seq 1 100); do
-  wid=$(xdotool search --name '^attnstep .+ lesson$' 2>/dev/null | head -1 || true)
-  [[ -n "$wid" ]] && break
-  sleep 0.1
-done
-if [[ -z "$wid" ]]; then echo "no window appeared"; cat app.log; kill "$pid" 2>/dev/null; exit 1; fi
-xdotool windowfocus --sync "$wid" 2>/dev/null || true
-k() { xdotool key --window "$wid" --delay 80 "$@"; sleep 0.4; }
+XVFB_KEY_DELAY=80 XVFB_KEY_PAUSE=0.4
+xvfb_launch '^attnstep .+ lesson$' "$bin" lesson "$lesson" --windowed
 k F12                      # slide 1
 k Next Right               # clicker forward twice: slide 3
 k F12
@@ -59,16 +38,12 @@ echo "notes window: ${notes:-none}" >driver.log
 xdotool windowfocus --sync "$wid" 2>/dev/null || true
 k z 0 F1 F1 End            # zoom, reset, help on/off, last slide
 k F12
-xdotool key --window "$wid" Escape 2>/dev/null || true   # the window closes: no more keys to it
-for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$pid" 2>/dev/null; then echo "lesson did not quit on Escape"; kill "$pid"; exit 1; fi
-wait "$pid"
-echo "exit $?" >>driver.log
+xvfb_quit Escape "the presenter"
 INNER
-timeout 120 xvfb-run -a -n 120 -s "-screen 0 1280x800x24" bash drive.sh "$bin" "$src/lessons/en/03-beam-search.md" || { echo "FAIL: drive.sh (exit $?)"; cat app.log driver.log 2>/dev/null; exit 1; }
+xvfb_drive 120 1280x800x24 "$bin" "$src/lessons/en/03-beam-search.md"
 
 fail=0
-grep -q "^exit 0$" driver.log || { echo "FAIL: presenter did not exit 0:"; cat driver.log app.log; fail=1; }
+xvfb_check_exit0 "presenter"
 grep -q "^notes window: [0-9]" driver.log || { echo "FAIL: N did not open the speaker-notes window"; cat driver.log app.log; fail=1; }
 for f in attnstep-slide-01-1.png attnstep-slide-03-1.png attnstep-slide-03-2.png attnstep-slide-03-3.png attnstep-slide-02-1.png attnstep-slide-05-1.png; do
   [[ -s $f ]] || { echo "FAIL: no screenshot $f (the slide keys did not move as a clicker expects)"; ls; cat app.log; fail=1; }
