@@ -506,6 +506,264 @@ static void test_training_slides(void **state) {
     lesson_free(l);
 }
 
+/* Highlights of a vector or an attention cell: their syntax, values and canonical text, and
+ * every malformed one on its line. */
+static void test_vector_and_cell_highlights(void **state) {
+    const char *text =
+        "## s\n"                                    /* 1 */
+        "```attnstep\n"                             /* 2 */
+        "highlight: cell 3 5\n"                     /* 3 */
+        "highlight: cell source 2 target 4\n"       /* 4 */
+        "highlight: vector enc 3\n"                 /* 5 */
+        "highlight: vector s 0\n"                   /* 6: alias, the initial state */
+        "highlight: Vector Context 2\n"             /* 7 */
+        "highlight: \"cell 3 5\"\n"                 /* 8: quoted: a token */
+        "highlight: cell\n"                         /* 9: one word: a token */
+        "```\n"                                     /* 10 */
+        "## bad\n"                                  /* 11 */
+        "```attnstep\n"                             /* 12 */
+        "highlight: cell 3\n"                       /* 13 */
+        "highlight: cell 0 1\n"                     /* 14 */
+        "highlight: cell row 2 lunch 3\n"           /* 15 */
+        "highlight: vector enc 0\n"                 /* 16 */
+        "highlight: vector query 1\n"               /* 17 */
+        "highlight: vector dec\n"                   /* 18 */
+        "highlight: vector context x\n"             /* 19 */
+        "```\n";
+    Lesson *l = parse(text);
+    dump(l);
+    const LessonSettings *a = &l->slides[0].set;
+    assert_int_equal(a->n_hl, 7);
+    assert_int_equal(a->hl[0].kind, LESSON_HL_CELL);
+    assert_int_equal(a->hl[0].n, 3);
+    assert_int_equal(a->hl[0].m, 5);
+    assert_int_equal(a->hl[0].line, 3);
+    assert_int_equal(a->hl[1].kind, LESSON_HL_CELL);
+    assert_int_equal(a->hl[1].n, 4);
+    assert_int_equal(a->hl[1].m, 2);
+    assert_int_equal(a->hl[2].kind, LESSON_HL_VECTOR);
+    assert_int_equal(a->hl[2].vec, LESSON_VEC_ENC);
+    assert_int_equal(a->hl[2].n, 3);
+    assert_int_equal(a->hl[3].vec, LESSON_VEC_DEC);
+    assert_int_equal(a->hl[3].n, 0);
+    assert_int_equal(a->hl[4].vec, LESSON_VEC_CONTEXT);
+    assert_int_equal(a->hl[4].n, 2);
+    assert_int_equal(a->hl[5].kind, LESSON_HL_TOKEN);
+    assert_string_equal(a->hl[5].text, "cell 3 5");
+    assert_int_equal(a->hl[6].kind, LESSON_HL_TOKEN);
+    assert_string_equal(a->hl[6].text, "cell");
+    char b[64];
+    assert_string_equal(lesson_highlight_format(&a->hl[1], b, sizeof b), "cell 4 2");
+    assert_string_equal(lesson_highlight_format(&a->hl[3], b, sizeof b), "vector dec 0");
+    assert_string_equal(lesson_highlight_format(&a->hl[4], b, sizeof b), "vector context 2");
+    assert_string_equal(lesson_highlight_format(&a->hl[5], b, sizeof b), "\"cell 3 5\"");
+    assert_true(has_problem(l, 13, 0, "write cell I J or cell target I source J"));
+    assert_true(has_problem(l, 14, 0, "must be 1 or more"));
+    assert_true(has_problem(l, 15, 0, "write cell I J"));
+    assert_true(has_problem(l, 16, 0, "the position number must be 1 or more"));
+    assert_true(has_problem(l, 17, 0, "unknown vector \"query\""));
+    assert_true(has_problem(l, 18, 0, "write vector enc N, vector dec N or vector context N"));
+    assert_true(has_problem(l, 19, 0, "the decoder step number") == 0);
+    assert_true(has_problem(l, 19, 0, "the position number must be 1 or more"));
+    assert_int_equal(l->n_errors, 7);
+    assert_int_equal(l->slides[1].set.n_hl, 0); /* bad ones are not kept */
+    lesson_free(l);
+}
+
+/* max-length: parsed, carried over, reset with "model", bounded; the checker decodes with
+ * it (the run stops there, unfinished) and positions are checked against the capped run. */
+static void test_max_length(void **state) {
+    const char *text =
+        "```attnstep\n"                             /* 1 */
+        "max-length: 12\n"                          /* 2: a lesson-wide default */
+        "```\n"                                     /* 3 */
+        "## a\n"                                    /* 4 */
+        "```attnstep\n"                             /* 5 */
+        "model: reverse-tutorial\n"                 /* 6 */
+        "input: a b c d e f\n"                      /* 7 */
+        "view: heatmap\n"                           /* 8 */
+        "```\n"                                     /* 9 */
+        "## b\n"                                    /* 10 */
+        "```attnstep\n"                             /* 11 */
+        "max-length: 3\n"                           /* 12 */
+        "position: step 4\n"                        /* 13: only 3 steps now */
+        "highlight: cell 3 2\n"                     /* 14 */
+        "```\n"                                     /* 15 */
+        "## c (carried over)\n"                     /* 16 */
+        "```attnstep\n"                             /* 17 */
+        "position: step 3\n"                        /* 18 */
+        "```\n"                                     /* 19 */
+        "## d\n"                                    /* 20 */
+        "```attnstep\n"                             /* 21 */
+        "max-length: model\n"                       /* 22 */
+        "```\n"                                     /* 23 */
+        "## e\n"                                    /* 24 */
+        "```attnstep\n"                             /* 25 */
+        "max-length: 0\n"                           /* 26: also the model's */
+        "max_length: 4\n"                           /* 27: twice in a block */
+        "```\n"                                     /* 28 */
+        "## f\n"                                    /* 29 */
+        "```attnstep\n"                             /* 30 */
+        "max-length: 1001\n"                        /* 31 */
+        "```\n"                                     /* 32 */
+        "## g\n"                                    /* 33 */
+        "```attnstep\n"                             /* 34 */
+        "max-length: -2\n"                          /* 35 */
+        "```\n";
+    Lesson *l = parse(text);
+    dump(l);
+    assert_int_equal(l->n_slides, 7);
+    assert_int_equal(l->slides[0].set.max_len, 12);
+    assert_int_equal(l->slides[0].set.line_max_len, 2);
+    assert_int_equal(l->slides[1].set.max_len, 3);
+    assert_int_equal(l->slides[1].set.line_max_len, 12);
+    assert_int_equal(l->slides[2].set.max_len, 3);
+    assert_int_equal(l->slides[3].set.max_len, 0);
+    assert_int_equal(l->slides[4].set.max_len, 0);
+    assert_int_equal(l->slides[5].set.max_len, 0); /* bad values keep the inherited one */
+    assert_int_equal(l->slides[6].set.max_len, 0);
+    assert_true(has_problem(l, 27, 0, "given twice"));
+    assert_true(has_problem(l, 31, 0, "max-length \"1001\" must be a number of decoder steps from 1 to 1000"));
+    assert_true(has_problem(l, 35, 0, "max-length \"-2\""));
+    assert_int_equal(l->n_errors, 3);
+    LessonRunInfo runs[7];
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, runs, &st), 0);
+    dump(l);
+    assert_int_equal(runs[0].dec_steps, 7); /* f e d c b a <eos>, under the cap of 12 */
+    assert_int_equal(runs[0].tgt_len, 7);
+    assert_int_equal(runs[1].dec_steps, 3); /* cut at 3, unfinished */
+    assert_int_equal(runs[1].out_len, 3);
+    assert_int_equal(runs[1].tgt_len, 3);
+    assert_string_equal(runs[1].output, "f e d");
+    assert_int_equal(runs[2].dec_steps, 3);
+    assert_int_equal(runs[3].dec_steps, 7);
+    assert_true(has_problem(l, 13, 0, "out of range: this run has 3 decoder steps"));
+    assert_false(has_problem(l, 14, 0, "out of range"));
+    assert_int_equal(l->n_errors, 4);
+    lesson_free(l);
+
+    /* a training slide ignores it (a warning); above a Transformer's positions: a warning */
+    l = parse("## t\n```attnstep\nview: training\nmax-length: 5\n```\n"
+              "## x\n```attnstep\nmodel: reverse-transformer\ninput: a b c\nview: transformer\nmax-length: 900\n```\n");
+    assert_true(has_problem(l, 4, 1, "max-length has no effect on a training slide"));
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, NULL, &st), 0);
+    dump(l);
+    assert_true(has_problem(l, 11, 1, "max-length 900: reverse-transformer holds at most"));
+    assert_int_equal(l->n_errors, 0);
+    lesson_free(l);
+}
+
+/* The checker against real runs: cells and vectors out of range, on a model without
+ * attention or a Transformer (errors), and drawn or not by the slide's view at its
+ * position (warnings), for a Bahdanau and a Luong model. */
+static void test_check_vector_and_cell_highlights(void **state) {
+    const char *text =
+        "## heatmap\n"                              /* 1 */
+        "```attnstep\n"                             /* 2 */
+        "model: reverse-tutorial\n"                 /* 3 */
+        "input: a b c d\n"                          /* 4: 5 source words, 5 target words */
+        "view: heatmap\n"                           /* 5 */
+        "position: step 2 weights\n"                /* 6 */
+        "highlight: cell 2 4\n"                     /* 7: ok */
+        "highlight: cell 3 1\n"                     /* 8: row 3 not yet: a warning */
+        "highlight: cell 6 1\n"                     /* 9: out of range */
+        "highlight: cell 1 6\n"                     /* 10: out of range */
+        "highlight: vector enc 2\n"                 /* 11: the heatmap has no vectors: a warning */
+        "```\n"                                     /* 12 */
+        "## attention (Bahdanau: the query is the previous state)\n" /* 13 */
+        "```attnstep\n"                             /* 14 */
+        "view: attention\n"                         /* 15 */
+        "position: step 3 context\n"                /* 16 */
+        "highlight: vector enc 5\n"                 /* 17: ok */
+        "highlight: vector dec 2\n"                 /* 18: ok, the query */
+        "highlight: vector context 3\n"             /* 19: ok */
+        "highlight: cell 3 2\n"                     /* 20: ok */
+        "highlight: vector dec 3\n"                 /* 21: not the query */
+        "highlight: vector enc 6\n"                 /* 22: out of range */
+        "highlight: vector context 6\n"             /* 23: out of range */
+        "highlight: cell 2 2\n"                     /* 24: another step */
+        "```\n"                                     /* 25 */
+        "## unrolled\n"                             /* 26 */
+        "```attnstep\n"                             /* 27 */
+        "view: unrolled\n"                          /* 28 */
+        "position: encoder step 2\n"                /* 29 */
+        "highlight: vector enc 2\n"                 /* 30: ok */
+        "highlight: vector enc 3\n"                 /* 31: not yet */
+        "highlight: vector dec 1\n"                 /* 32: the encoder only */
+        "```\n"                                     /* 33 */
+        "## cell\n"                                 /* 34 */
+        "```attnstep\n"                             /* 35 */
+        "view: cell\n"                              /* 36 */
+        "position: step 2\n"                        /* 37 */
+        "highlight: vector dec 1\n"                 /* 38: prev_h */
+        "highlight: vector dec 2\n"                 /* 39: next_h */
+        "highlight: vector context 2\n"             /* 40: in x */
+        "highlight: vector enc 5\n"                 /* 41: a decoder cell is shown */
+        "```\n"                                     /* 42 */
+        "## Luong: the query is the new state\n"    /* 43 */
+        "```attnstep\n"                             /* 44 */
+        "model: reverse-luong-lstm\n"               /* 45 */
+        "view: attention\n"                         /* 46 */
+        "position: step 2 weights\n"                /* 47 */
+        "highlight: vector dec 2\n"                 /* 48: ok */
+        "highlight: vector context 2\n"             /* 49: not yet */
+        "```\n"                                     /* 50 */
+        "## no attention\n"                         /* 51 */
+        "```attnstep\n"                             /* 52 */
+        "model: reverse-long-bigru-noattn\n"        /* 53 */
+        "view: seq2seq\n"                           /* 54 */
+        "position: end\n"                           /* 55 */
+        "highlight: cell 1 1\n"                     /* 56 */
+        "highlight: vector context 1\n"             /* 57 */
+        "highlight: vector dec 3\n"                 /* 58: ok: its cell box */
+        "```\n"                                     /* 59 */
+        "## Transformer\n"                          /* 60 */
+        "```attnstep\n"                             /* 61 */
+        "model: reverse-transformer\n"              /* 62 */
+        "view: transformer\n"                       /* 63 */
+        "position: step 2\n"                        /* 64 */
+        "highlight: cell 2 3\n"                     /* 65: ok */
+        "highlight: cell 4 3\n"                     /* 66: not yet */
+        "highlight: vector enc 1\n"                 /* 67: no RNN states */
+        "```\n";
+    Lesson *l = parse(text);
+    dump(l);
+    assert_int_equal(l->n_problems, 0);
+    LessonRunInfo runs[7];
+    Status st = {{0}};
+    assert_int_equal(lesson_check(l, MODEL_DIRS, 1, runs, &st), 0);
+    dump(l);
+    assert_int_equal(runs[0].decoder_first, 0);
+    assert_int_equal(runs[4].decoder_first, 1);
+    assert_int_equal(runs[0].tgt_len, 5);
+    static const int ok_lines[] = {7, 17, 18, 19, 20, 30, 38, 39, 40, 48, 58, 65};
+    for (size_t i = 0; i < sizeof ok_lines / sizeof ok_lines[0]; i++) {
+        for (int k = 0; k < l->n_problems; k++)
+            if (l->problems[k].line == ok_lines[i]) fprintf(stderr, "unexpected on line %d: %s\n", ok_lines[i], l->problems[k].message);
+        assert_false(has_problem(l, ok_lines[i], 0, "") || has_problem(l, ok_lines[i], 1, ""));
+    }
+    assert_true(has_problem(l, 8, 1, "attention weights of target word 3 are not computed yet"));
+    assert_true(has_problem(l, 9, 0, "highlight cell 6 1 out of range: the output \"d c b a\" has 5 target words"));
+    assert_true(has_problem(l, 10, 0, "highlight cell 1 6 out of range: the source has 5 words"));
+    assert_true(has_problem(l, 11, 1, "view \"heatmap\" draws no encoder states"));
+    assert_true(has_problem(l, 21, 1, "draws the query s2, not s3"));
+    assert_true(has_problem(l, 22, 0, "highlight vector enc 6 out of range: the encoder has 5 states"));
+    assert_true(has_problem(l, 23, 0, "highlight vector context 6 out of range: this run has 5 decoder steps"));
+    assert_true(has_problem(l, 24, 1, "shows the weights of step 3, not of target word 2"));
+    assert_true(has_problem(l, 31, 1, "has not computed h3 yet"));
+    assert_true(has_problem(l, 32, 1, "draws the encoder only"));
+    assert_true(has_problem(l, 41, 1, "shows a decoder cell, not h5"));
+    assert_true(has_problem(l, 49, 1, "the context vector c2 is not computed yet"));
+    assert_true(has_problem(l, 56, 0, "has no attention, so there are no attention cells"));
+    assert_true(has_problem(l, 57, 0, "has no attention, so there is no context vector"));
+    assert_true(has_problem(l, 66, 1, "the cross-attention row of target word 4 is not drawn yet"));
+    assert_true(has_problem(l, 67, 0, "is a Transformer"));
+    assert_int_equal(l->n_errors, 7);
+    assert_int_equal(l->n_warnings, 9);
+    lesson_free(l);
+}
+
 static void test_load_errors(void **state) {
     Status st = {{0}};
     assert_null(lesson_load("/nonexistent/lesson.md", &st));
@@ -577,6 +835,9 @@ int main(void) {
         cmocka_unit_test(test_check_unknown_words_and_missing),
         cmocka_unit_test(test_check_transformer),
         cmocka_unit_test(test_training_slides),
+        cmocka_unit_test(test_vector_and_cell_highlights),
+        cmocka_unit_test(test_max_length),
+        cmocka_unit_test(test_check_vector_and_cell_highlights),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_garbage),
     };

@@ -10,10 +10,15 @@
  *   model: en-fr-es-tutorial          assets/models/NAME.safetensors, or a path
  *   input: <2fr> the black cat        the source sentence
  *   strategy: beam 3                  greedy | beam K   (also "beam: K")
+ *   max-length: 12                    decoder step cap, <eos> included: 1..1000 | model (the model's own)
  *   view: heatmap                     none | cell | unrolled | seq2seq | attention | heatmap | beam
  *                                     | compare (greedy vs beam) | transformer | training
  *   position: step 3 attention        see "Positions" below
- *   highlight: source 2               source N | target N | a token's text (repeatable)
+ *   highlight: source 2               source N | target N | a token's text (repeatable, up to 8)
+ *   highlight: cell 3 5               the attention cell of target word 3 (row) and source word 5
+ *                                     (column): alpha_3,5 in the heatmap, the attention and Transformer views
+ *   highlight: vector enc 3           a vector: enc N (h_N, 1..S), dec N (s_N, the decoder state after
+ *                                     step N; 0 the initial one) or context N (c_N)
  *   zoom: 2 at 0.3,0.5                factor 1..8, optional centre as fractions of the view
  *   task: reverse                     view: training only: reverse | dates | translate
  *   arch: dot                         the live-training preset (lesson_train_arch_name)
@@ -61,6 +66,7 @@
 #define LESSON_MAX_BYTES (4 << 20)   /* larger files are refused */
 #define LESSON_MAX_SLIDES 500
 #define LESSON_MAX_HIGHLIGHTS 8
+#define LESSON_MAX_LENGTH 1000   /* max-length bound (decoder steps) */
 #define LESSON_RICH_MAX (256 << 10)  /* narration (or notes) bytes per slide */
 #define LESSON_PROBLEMS_MAX 1000     /* further problems are counted, not stored */
 
@@ -115,19 +121,38 @@ typedef struct LessonPos {
     int beam;           /* written "beam step N": needs a beam-search slide */
 } LessonPos;
 
-typedef enum LessonHighlightKind { LESSON_HL_TOKEN, LESSON_HL_SOURCE, LESSON_HL_TARGET } LessonHighlightKind;
+typedef enum LessonHighlightKind {
+    LESSON_HL_TOKEN,    /* every drawn label reading `text` */
+    LESSON_HL_SOURCE,   /* source token n */
+    LESSON_HL_TARGET,   /* output token n */
+    LESSON_HL_VECTOR,   /* vector `vec` n: h_n, s_n or c_n wherever a view draws it as a strip (or a cell box) */
+    LESSON_HL_CELL,     /* attention cell: target word n (row) x source word m (column) */
+} LessonHighlightKind;
+
+typedef enum LessonVector {
+    LESSON_VEC_ENC,     /* encoder hidden state h_n after source token n (1..S) */
+    LESSON_VEC_DEC,     /* decoder hidden state s_n after decoder step n (0: the initial state) */
+    LESSON_VEC_CONTEXT, /* context vector c_n of decoder step n (1..) */
+} LessonVector;
 
 typedef struct LessonHighlight {
     LessonHighlightKind kind;
-    int n;              /* SOURCE / TARGET: 1-based token index */
+    int n;              /* SOURCE / TARGET / VECTOR: 1-based index (VECTOR dec: 0 allowed); CELL: target word */
+    int m;              /* CELL: 1-based source word */
+    LessonVector vec;   /* VECTOR */
     char text[128];     /* TOKEN: the token text as the views draw it */
     int line;
 } LessonHighlight;
+
+/* The canonical text of a highlight ("cell 3 5", "vector enc 2", "\"not\""). Returns buf. */
+const char *lesson_highlight_format(const LessonHighlight *h, char *buf, size_t n);
+const char *lesson_vector_name(LessonVector v); /* "enc", "dec", "context" */
 
 typedef struct LessonSettings {
     char model[512];    /* as written: a name (assets/models/NAME.safetensors) or a path; "" none */
     char input[1024];   /* "" none */
     int beam;           /* 0: greedy, else beam width */
+    int max_len;        /* decoder step cap, <eos> included (DecodeOptions.max_len); 0: the model's own */
     LessonView view;
     LessonPos pos;
     LessonHighlight hl[LESSON_MAX_HIGHLIGHTS];
@@ -140,7 +165,7 @@ typedef struct LessonSettings {
     int train_steps;    /* 0..LESSON_TRAIN_MAX_STEPS batches before the slide shows */
     int snapshot;       /* per slide: the snapshot index shown (0 = step 0), -1 the last */
     /* line of the directive that last set each value (0: inherited default) */
-    int line_model, line_input, line_strategy, line_view, line_pos, line_zoom;
+    int line_model, line_input, line_strategy, line_view, line_pos, line_zoom, line_max_len;
     int line_task, line_arch, line_train_steps, line_snapshot;
 } LessonSettings;
 
@@ -233,6 +258,10 @@ typedef struct LessonRunInfo {
     int dec_steps;      /* decoder steps recorded (beam: steps of the search) */
     int out_len;        /* output tokens of the best hypothesis, <eos> excluded */
     int has_attention;  /* the model has an attention scorer (Transformer: cross-attention) */
+    int has_cells;      /* attention cells to highlight: has_attention, or a Transformer's cross-attention */
+    int decoder_first;  /* a decoder step runs its RNN before its attention (Luong: the query is the new state) */
+    int tgt_len;        /* output tokens of the best hypothesis, its <eos> included when it has one
+                           (the heatmap's rows) */
     int transformer;    /* the model is a Transformer */
     char output[1024];  /* the best hypothesis */
 } LessonRunInfo;

@@ -383,15 +383,77 @@ static void trim(char *s) {
     if (i) memmove(s, s + i, n - i + 1);
 }
 
-static const char *DIRECTIVES = "model, input, strategy, beam, view, position, highlight, zoom, lang, task, arch, train-steps, snapshot";
-enum { K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_VIEW, K_POSITION, K_HIGHLIGHT, K_ZOOM, K_LANG, K_TASK, K_ARCH, K_TRAIN_STEPS, K_SNAPSHOT, K_COUNT };
+static const char *DIRECTIVES = "model, input, strategy, beam, max-length, view, position, highlight, zoom, lang, task, arch, train-steps, snapshot";
+enum { K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_VIEW, K_POSITION, K_HIGHLIGHT, K_ZOOM, K_LANG, K_TASK, K_ARCH, K_TRAIN_STEPS, K_SNAPSHOT,
+       K_MAX_LENGTH, K_COUNT };
+
+const char *lesson_vector_name(LessonVector v) {
+    switch (v) {
+    case LESSON_VEC_ENC: return "enc";
+    case LESSON_VEC_DEC: return "dec";
+    case LESSON_VEC_CONTEXT: return "context";
+    }
+    return "?";
+}
+
+const char *lesson_highlight_format(const LessonHighlight *h, char *buf, size_t n) {
+    switch (h->kind) {
+    case LESSON_HL_SOURCE: snprintf(buf, n, "source %d", h->n); break;
+    case LESSON_HL_TARGET: snprintf(buf, n, "target %d", h->n); break;
+    case LESSON_HL_VECTOR: snprintf(buf, n, "vector %s %d", lesson_vector_name(h->vec), h->n); break;
+    case LESSON_HL_CELL: snprintf(buf, n, "cell %d %d", h->n, h->m); break;
+    default: snprintf(buf, n, "\"%.100s\"", h->text); break;
+    }
+    return buf;
+}
+
+/* "cell I J" (also "cell target I source J", in either order) and "vector KIND N": 0 with h
+ * filled, or -1 with a message in st. w[0] is "cell" or "vector"; k words. */
+static int parse_structured_highlight(char **w, int k, const char *val, LessonHighlight *h, Status *st) {
+    if (!strcmp(w[0], "cell")) {
+        int t = -1, s = -1;
+        if (k == 3) { t = parse_count(w[1]); s = parse_count(w[2]); }
+        else if (k == 5) {
+            for (int i = 1; i < 5; i += 2) {
+                if (!strcmp(w[i], "target") || !strcmp(w[i], "row")) t = parse_count(w[i + 1]);
+                else if (!strcmp(w[i], "source") || !strcmp(w[i], "column")) s = parse_count(w[i + 1]);
+                else return status_fail(st, "highlight \"%.60s\": write cell I J or cell target I source J (I: the output word, J: the source word)", val);
+            }
+        } else return status_fail(st, "highlight \"%.60s\": write cell I J or cell target I source J (I: the output word, J: the source word)", val);
+        if (t < 1 || s < 1) return status_fail(st, "highlight \"%.60s\": a cell's target and source word numbers must be 1 or more", val);
+        h->kind = LESSON_HL_CELL;
+        h->n = t;
+        h->m = s;
+        return 0;
+    }
+    /* vector */
+    static const struct { const char *name; LessonVector v; } V[] = {
+        {"enc", LESSON_VEC_ENC}, {"encoder", LESSON_VEC_ENC}, {"h", LESSON_VEC_ENC},
+        {"dec", LESSON_VEC_DEC}, {"decoder", LESSON_VEC_DEC}, {"s", LESSON_VEC_DEC},
+        {"context", LESSON_VEC_CONTEXT}, {"c", LESSON_VEC_CONTEXT},
+    };
+    if (k != 3) return status_fail(st, "highlight \"%.60s\": write vector enc N, vector dec N or vector context N", val);
+    size_t i = 0;
+    for (; i < sizeof V / sizeof V[0]; i++)
+        if (!strcmp(w[1], V[i].name)) break;
+    if (i == sizeof V / sizeof V[0])
+        return status_fail(st, "highlight \"%.60s\": unknown vector \"%.20s\" (enc N: encoder state h_N, dec N: decoder state s_N, context N: context vector c_N)", val, w[1]);
+    int n = parse_count(w[2]);
+    if (n < (V[i].v == LESSON_VEC_DEC ? 0 : 1))
+        return status_fail(st, "highlight \"%.60s\": the %s number must be %s", val, V[i].v == LESSON_VEC_DEC ? "decoder step" : "position",
+                           V[i].v == LESSON_VEC_DEC ? "0 (the initial state) or more" : "1 or more");
+    h->kind = LESSON_HL_VECTOR;
+    h->vec = V[i].v;
+    h->n = n;
+    return 0;
+}
 
 /* Applies one "key: value" to set (slide or front); front-only keys when front. */
 static void directive(Parse *p, LessonSettings *set, int front, int line, char *key, char *val, int *seen) {
     Lesson *l = p->l;
     for (char *c = key; *c; c++) *c = *c == '_' ? '-' : (char)tolower((unsigned char)*c);
     static const char *keys[K_COUNT] = {"model", "input", "strategy", "beam", "view", "position", "highlight", "zoom", "lang",
-                                        "task", "arch", "train-steps", "snapshot"};
+                                        "task", "arch", "train-steps", "snapshot", "max-length"};
     int k = 0;
     for (; k < (int)(sizeof keys / sizeof keys[0]); k++)
         if (!strcmp(key, keys[k])) break;
@@ -451,16 +513,18 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         if (set->n_hl >= LESSON_MAX_HIGHLIGHTS) { lesson_problem(l, line, 0, "more than %d highlights on one slide", LESSON_MAX_HIGHLIGHTS); return; }
         LessonHighlight h = {0};
         h.line = line;
-        char buf[160], *w[3];
-        int n = split_words(val, buf, sizeof buf, w, 2);
-        if (n == 2 && (!strcmp(w[0], "source") || !strcmp(w[0], "target"))) {
+        char buf[160], *w[6];
+        int n = split_words(val, buf, sizeof buf, w, 5);
+        if (n >= 2 && n <= 5 && (!strcmp(w[0], "cell") || !strcmp(w[0], "vector"))) {
+            if (parse_structured_highlight(w, n, val, &h, &st)) { lesson_problem(l, line, 0, "%s", st.message); return; }
+        } else if (n == 2 && (!strcmp(w[0], "source") || !strcmp(w[0], "target"))) {
             h.n = parse_count(w[1]);
             if (h.n < 1) { lesson_problem(l, line, 0, "highlight \"%.60s\": the token number must be 1 or more", val); return; }
             h.kind = !strcmp(w[0], "source") ? LESSON_HL_SOURCE : LESSON_HL_TARGET;
         } else {
             size_t vl = strlen(val);
             if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') { val[vl - 1] = 0; val++; }
-            if (!*val || strlen(val) >= sizeof h.text) { lesson_problem(l, line, 0, "highlight: give source N, target N or a token (under %d bytes)", (int)sizeof h.text); return; }
+            if (!*val || strlen(val) >= sizeof h.text) { lesson_problem(l, line, 0, "highlight: give source N, target N, cell I J, vector enc|dec|context N or a token (under %d bytes)", (int)sizeof h.text); return; }
             h.kind = LESSON_HL_TOKEN;
             snprintf(h.text, sizeof h.text, "%s", val);
         }
@@ -513,6 +577,20 @@ static void directive(Parse *p, LessonSettings *set, int front, int line, char *
         set->line_train_steps = line;
         break;
     }
+    case K_MAX_LENGTH: {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.60s", val);
+        for (char *c = buf; *c; c++) *c = (char)tolower((unsigned char)*c);
+        int n = !strcmp(buf, "model") || !strcmp(buf, "auto") ? 0 : parse_count(buf);
+        if (n < 0 || n > LESSON_MAX_LENGTH) {
+            lesson_problem(l, line, 0, "max-length \"%.60s\" must be a number of decoder steps from 1 to %d (<eos> included), or \"model\" for the model's own cap",
+                           val, LESSON_MAX_LENGTH);
+            return;
+        }
+        set->max_len = n;
+        set->line_max_len = line;
+        break;
+    }
     case K_SNAPSHOT: {
         char buf[64], *w[3];
         int n = split_words(val, buf, sizeof buf, w, 2);
@@ -544,9 +622,9 @@ static void check_training(Parse *p, LessonSlide *s, const int *seen) {
         if (p->snap_kind) { set->snapshot = -1; p->snap_kind = 0; }
         return;
     }
-    static const int other_keys[] = {K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_POSITION, K_HIGHLIGHT};
-    static const char *const other_names[] = {"model", "input", "strategy", "beam", "position", "highlight"};
-    for (int i = 0; i < 6; i++)
+    static const int other_keys[] = {K_MODEL, K_INPUT, K_STRATEGY, K_BEAM, K_POSITION, K_HIGHLIGHT, K_MAX_LENGTH};
+    static const char *const other_names[] = {"model", "input", "strategy", "beam", "position", "highlight", "max-length"};
+    for (int i = 0; i < 7; i++)
         if (seen[other_keys[i]])
             lesson_problem(l, seen[other_keys[i]], 1, "%s has no effect on a training slide (it trains a fresh model: task, arch, train-steps)",
                            other_names[i]);

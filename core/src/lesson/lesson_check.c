@@ -47,13 +47,20 @@ int lesson_find_model(const Lesson *l, const char *value, const char *const *dir
 
 /* ---- the counting sink: what a position can point at ---- */
 typedef struct Counts {
-    int enc, steps, attn;
+    int enc, steps, attn, tfm_attn;
+    long events;               /* every event so far */
+    long first_dec, first_attn; /* index of the first dec_step / attn event (-1: none yet) */
 } Counts;
 
 static int count_emit(void *ctx, const Event *ev) {
     Counts *c = ctx;
+    c->events++;
     if (!strcmp(ev->type, "enc_step")) c->enc++;
-    else if (!strcmp(ev->type, "attn")) c->attn++;
+    else if (!strcmp(ev->type, "attn")) {
+        c->attn++;
+        if (c->first_attn < 0) c->first_attn = c->events;
+    } else if (!strcmp(ev->type, "dec_step") && c->first_dec < 0) c->first_dec = c->events;
+    else if (!strcmp(ev->type, "tfm_attn")) c->tfm_attn++;
     if (!strcmp(ev->type, "dec_step") || !strcmp(ev->type, "output") || !strcmp(ev->type, "beam_expand")) {
         long s = event_get_int(ev, "step", -1);
         if (s + 1 > c->steps) c->steps = (int)s + 1;
@@ -125,7 +132,8 @@ static int do_run(const Model *m, const LessonSettings *set, Run *r) {
     DecodeOptions o;
     decode_options_default(&o);
     if (set->beam > 0) { o.strategy = DECODE_BEAM; o.beam_size = set->beam; o.nbest = 1; }
-    Counts c = {0, 0, 0};
+    o.max_len = set->max_len; /* the presenter decodes with the same cap (gui_decode_options) */
+    Counts c = {0, 0, 0, 0, 0, -1, -1};
     EventSink sink = {count_emit, &c};
     DecodeResult res;
     memset(&res, 0, sizeof res);
@@ -141,7 +149,9 @@ static int do_run(const Model *m, const LessonSettings *set, Run *r) {
     r->info.enc_steps = c.enc;
     r->info.dec_steps = c.steps;
     r->info.has_attention = m->has_attention && c.attn > 0;
+    r->info.decoder_first = c.first_dec >= 0 && c.first_attn >= 0 && c.first_dec < c.first_attn;
     r->info.transformer = m->kind == MODEL_TRANSFORMER;
+    r->info.has_cells = r->info.has_attention || (r->info.transformer && c.tfm_attn > 0);
     if (res.count > 0) {
         DecodeHyp *h = &res.hyps[0];
         r->info.out_len = h->len;
@@ -160,6 +170,7 @@ static int do_run(const Model *m, const LessonSettings *set, Run *r) {
             r->n_out++;
         }
     }
+    r->info.tgt_len = r->n_out;
     decode_result_free(&res);
     return 0;
 }
@@ -190,22 +201,177 @@ static void check_position(Lesson *l, const LessonSlide *s, const Run *r) {
         lesson_problem(l, line, 0, "position \"%s\"%s needs beam search (strategy: beam K)", pb, inh);
 }
 
+/* ---- what a position shows (the GUI's timeline order, app/gui/timeline.c) ---- */
+
+typedef enum { Q_WEIGHTS, Q_CONTEXT, Q_STATE } Quantity;
+
+/* 1 when decoder step i's (1-based) quantity q has been computed at position p. */
+static int dec_shown(const LessonPos *p, const LessonRunInfo *ri, int i, Quantity q) {
+    if (p->kind == LESSON_POS_END) return 1;
+    if (p->kind != LESSON_POS_STEP) return 0;
+    if (i != p->n) return i < p->n;
+    int attn_first = !ri->decoder_first;
+    switch (p->phase) {
+    case LESSON_PHASE_ENERGIES: return q == Q_STATE && !attn_first;
+    case LESSON_PHASE_WEIGHTS: return q == Q_WEIGHTS || (q == Q_STATE && !attn_first);
+    case LESSON_PHASE_CONTEXT: return q != Q_STATE || !attn_first;
+    case LESSON_PHASE_DECODER: return q == Q_STATE || attn_first;
+    default: return 1; /* output, chosen, candidates, the whole step */
+    }
+}
+
+/* The decoder step (1-based) a one-step view shows at p: the position's step, the last at
+ * the end, 0 before decoding. */
+static int view_step(const LessonPos *p, const LessonRunInfo *ri) {
+    if (p->kind == LESSON_POS_END) return ri->tgt_len;
+    return p->kind == LESSON_POS_STEP ? p->n : 0;
+}
+
+/* The decoder step whose cell view 1 shows at p (its RNN has run, else the first step while
+ * it waits): 0 when it shows an encoder cell. *pending: that step has not run yet. */
+static int cell_view_step(const LessonPos *p, const LessonRunInfo *ri, int *pending) {
+    *pending = 0;
+    if (p->kind == LESSON_POS_END) return ri->tgt_len;
+    if (p->kind != LESSON_POS_STEP) return 0;
+    for (int t = p->n; t >= 1; t--)
+        if (dec_shown(p, ri, t, Q_STATE)) return t;
+    *pending = 1;
+    return p->n == 1 ? 1 : 0;
+}
+
+/* NULL when view v draws highlight h at position p, else why not (a warning). */
+static const char *hl_not_drawn(const LessonSettings *set, const LessonRunInfo *ri, const LessonHighlight *h, char *why, size_t n) {
+    const LessonPos *p = &set->pos;
+    LessonView v = set->view;
+    char pb[64];
+    lesson_pos_format(p, pb, sizeof pb);
+    if (h->kind == LESSON_HL_CELL) {
+        if (v != LESSON_VIEW_HEATMAP && v != LESSON_VIEW_ATTENTION && v != LESSON_VIEW_TRANSFORMER) {
+            snprintf(why, n, "view \"%s\" draws no attention cells (heatmap, attention and transformer do)", lesson_view_name(v));
+            return why;
+        }
+        if (v == LESSON_VIEW_ATTENTION && view_step(p, ri) != h->n) {
+            snprintf(why, n, "the attention view at position \"%s\" shows the weights of step %d, not of target word %d", pb, view_step(p, ri), h->n);
+            return why;
+        }
+        if (v == LESSON_VIEW_TRANSFORMER) {
+            if (p->kind != LESSON_POS_END && view_step(p, ri) < h->n) {
+                snprintf(why, n, "at position \"%s\" the cross-attention row of target word %d is not drawn yet", pb, h->n);
+                return why;
+            }
+            return NULL;
+        }
+        if (!dec_shown(p, ri, h->n, Q_WEIGHTS)) {
+            snprintf(why, n, "at position \"%s\" the attention weights of target word %d are not computed yet", pb, h->n);
+            return why;
+        }
+        return NULL;
+    }
+    /* vectors */
+    if (v == LESSON_VIEW_TRANSFORMER || v == LESSON_VIEW_HEATMAP || v == LESSON_VIEW_BEAM || v == LESSON_VIEW_COMPARE) {
+        snprintf(why, n, "view \"%s\" draws no %s (cell, unrolled, seq2seq and attention do)", lesson_view_name(v),
+                 h->vec == LESSON_VEC_ENC ? "encoder states" : h->vec == LESSON_VEC_DEC ? "decoder states" : "context vectors");
+        return why;
+    }
+    if (h->vec == LESSON_VEC_ENC) {
+        int enc_done = p->kind == LESSON_POS_START ? 0 : p->kind == LESSON_POS_ENC_STEP ? p->n : ri->source_len;
+        if (v == LESSON_VIEW_CELL) {
+            int pending, k = cell_view_step(p, ri, &pending);
+            int e = p->kind == LESSON_POS_ENC_STEP ? p->n : p->kind == LESSON_POS_START ? 0 : k ? -1 : ri->source_len;
+            if (e < 0 || (h->n != e && h->n != e - 1)) {
+                snprintf(why, n, "the cell view at position \"%s\" shows %s, not h%d", pb, e < 0 ? "a decoder cell" : "another encoder step", h->n);
+                return why;
+            }
+            return NULL;
+        }
+        if (v == LESSON_VIEW_ATTENTION) {
+            if (view_step(p, ri) < 1) { snprintf(why, n, "the attention view at position \"%s\" shows no step yet", pb); return why; }
+            return NULL;
+        }
+        if (h->n > enc_done) { snprintf(why, n, "at position \"%s\" the encoder has not computed h%d yet", pb, h->n); return why; }
+        return NULL;
+    }
+    if (h->vec == LESSON_VEC_CONTEXT && v != LESSON_VIEW_ATTENTION && v != LESSON_VIEW_CELL) {
+        snprintf(why, n, "view \"%s\" draws no context vectors (attention and cell do)", lesson_view_name(v));
+        return why;
+    }
+    if (v == LESSON_VIEW_UNROLLED) {
+        snprintf(why, n, "view \"unrolled\" draws the encoder only (its states: vector enc N)");
+        return why;
+    }
+    if (v == LESSON_VIEW_ATTENTION) {
+        int k = view_step(p, ri);
+        if (k < 1) { snprintf(why, n, "the attention view at position \"%s\" shows no step yet", pb); return why; }
+        if (h->vec == LESSON_VEC_DEC) {
+            int qn = ri->decoder_first ? k : k - 1;
+            if (h->n != qn) {
+                snprintf(why, n, "the attention view at step %d draws the query s%d, not s%d", k, qn, h->n);
+                return why;
+            }
+            return NULL;
+        }
+        if (h->n != k) { snprintf(why, n, "the attention view at position \"%s\" shows c%d, not c%d", pb, k, h->n); return why; }
+        if (!dec_shown(p, ri, k, Q_CONTEXT)) { snprintf(why, n, "at position \"%s\" the context vector c%d is not computed yet", pb, k); return why; }
+        return NULL;
+    }
+    if (v == LESSON_VIEW_CELL) {
+        int pending, k = cell_view_step(p, ri, &pending);
+        if (k == 0) { snprintf(why, n, "the cell view at position \"%s\" shows an encoder cell", pb); return why; }
+        if (h->vec == LESSON_VEC_DEC && (h->n == k - 1 || (h->n == k && !pending))) return NULL;
+        if (h->vec == LESSON_VEC_CONTEXT && h->n == k && dec_shown(p, ri, k, Q_CONTEXT)) return NULL;
+        snprintf(why, n, "the cell view at position \"%s\" shows decoder step %d%s (s%d, s%d and c%d)", pb, k, pending ? ", not run yet" : "",
+                 k - 1, k, k);
+        return why;
+    }
+    /* seq2seq: a decoder cell box, once it has run */
+    if (h->n < 1) { snprintf(why, n, "view \"seq2seq\" draws the decoder's cells from step 1: s0 is the encoder's last state"); return why; }
+    if (!dec_shown(p, ri, h->n, Q_STATE)) { snprintf(why, n, "at position \"%s\" decoder step %d has not run yet", pb, h->n); return why; }
+    return NULL;
+}
+
 static void check_highlights(Lesson *l, const LessonSlide *s, const Run *r) {
     const LessonSettings *set = &s->set;
+    const LessonRunInfo *ri = &r->info;
     for (int i = 0; i < set->n_hl; i++) {
         const LessonHighlight *h = &set->hl[i];
-        if (h->kind == LESSON_HL_SOURCE && h->n > r->info.source_len)
+        char hb[160], why[300];
+        lesson_highlight_format(h, hb, sizeof hb);
+        if (h->kind == LESSON_HL_SOURCE && h->n > ri->source_len)
             lesson_problem(l, h->line, 0, "highlight source %d out of range: the source has %d tokens (<eos> included)", h->n,
-                           r->info.source_len);
-        else if (h->kind == LESSON_HL_TARGET && h->n > r->info.out_len + 1)
+                           ri->source_len);
+        else if (h->kind == LESSON_HL_TARGET && h->n > ri->out_len + 1)
             lesson_problem(l, h->line, 0, "highlight target %d out of range: the output \"%.200s\" has %d tokens (+ <eos>)", h->n,
-                           r->info.output, r->info.out_len);
+                           ri->output, ri->out_len);
         else if (h->kind == LESSON_HL_TOKEN) {
             int found = 0;
             for (int k = 0; k < r->n_src && !found; k++) found = !strcmp(r->src[k], h->text);
             for (int k = 0; k < r->n_out && !found; k++) found = !strcmp(r->out[k], h->text);
             if (!found)
                 lesson_problem(l, h->line, 1, "highlight \"%.100s\" is neither a source word nor an output word of this run", h->text);
+        } else if (h->kind == LESSON_HL_CELL) {
+            if (!ri->has_cells)
+                lesson_problem(l, h->line, 0, "highlight %s: the model %.100s has no attention, so there are no attention cells", hb, set->model);
+            else if (h->n > ri->tgt_len)
+                lesson_problem(l, h->line, 0, "highlight %s out of range: the output \"%.200s\" has %d target words (<eos> included), the rows of the heatmap",
+                               hb, ri->output, ri->tgt_len);
+            else if (h->m > ri->source_len)
+                lesson_problem(l, h->line, 0, "highlight %s out of range: the source has %d words (<eos> included), the columns of the heatmap", hb,
+                               ri->source_len);
+            else if (hl_not_drawn(set, ri, h, why, sizeof why))
+                lesson_problem(l, h->line, 1, "highlight %s is not drawn: %s", hb, why);
+        } else if (h->kind == LESSON_HL_VECTOR) {
+            if (ri->transformer)
+                lesson_problem(l, h->line, 0, "highlight %s: %.100s is a Transformer; vector highlights point at an RNN's states (h_j, s_i, c_i)", hb,
+                               set->model);
+            else if (h->vec == LESSON_VEC_ENC && h->n > ri->source_len)
+                lesson_problem(l, h->line, 0, "highlight %s out of range: the encoder has %d states h1..h%d (<eos> included)", hb, ri->source_len,
+                               ri->source_len);
+            else if (h->vec == LESSON_VEC_CONTEXT && !ri->has_attention)
+                lesson_problem(l, h->line, 0, "highlight %s: the model %.100s has no attention, so there is no context vector", hb, set->model);
+            else if (h->vec != LESSON_VEC_ENC && h->n > ri->tgt_len)
+                lesson_problem(l, h->line, 0, "highlight %s out of range: this run has %d decoder steps (output \"%.200s\")", hb, ri->tgt_len, ri->output);
+            else if (hl_not_drawn(set, ri, h, why, sizeof why))
+                lesson_problem(l, h->line, 1, "highlight %s is not drawn: %s", hb, why);
         }
     }
 }
@@ -248,7 +414,7 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
         if (!me || !me->m) continue; /* already reported */
         if (!set->input[0]) { lesson_problem(l, vline, 0, "view \"%s\" needs an input sentence (input: ...)", lesson_view_name(set->view)); continue; }
         char key[sizeof run->key];
-        snprintf(key, sizeof key, "%.1000s|%d|%.680s", me->path, set->beam, set->input);
+        snprintf(key, sizeof key, "%.1000s|%d|%d|%.670s", me->path, set->beam, set->max_len, set->input);
         if (strcmp(key, run->key)) {
             run_clear(run);
             snprintf(run->key, sizeof run->key, "%s", key);
@@ -261,6 +427,9 @@ int lesson_check(Lesson *l, const char *const *dirs, int n_dirs, LessonRunInfo *
         }
         if (!run->ok) continue;
         if (runs) runs[i] = run->info;
+        if (set->max_len > 0 && me->m->max_positions > 0 && set->max_len > me->m->max_positions && set->line_max_len > s->line)
+            lesson_problem(l, set->line_max_len, 1, "max-length %d: %.100s holds at most %d decoder positions, so it stops there", set->max_len,
+                           set->model, me->m->max_positions);
         if (set->view == LESSON_VIEW_BEAM && set->beam == 0)
             lesson_problem(l, vline, 0, "view \"beam\" needs beam search (strategy: beam K)");
         if (set->view == LESSON_VIEW_TRANSFORMER && !run->info.transformer)
