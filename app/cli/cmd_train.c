@@ -282,7 +282,6 @@ int cmd_train(int argc, char **argv) {
     CorpusConfig cc;
     int rc = 1;
     char *vs = NULL, *vt = NULL, *cfg_json = NULL, *corpus_meta = NULL, *tcfg = NULL;
-    Corpus train = {0}, dev = {0};
     TrainData dtrain = {0}, ddev = {0};
     Trainer *tr = NULL;
 
@@ -374,18 +373,7 @@ int cmd_train(int argc, char **argv) {
     }
 
     /* data */
-    cc.seed = o.data_seed;
-    cc.split = CORPUS_TRAIN;
-    if (corpus_generate(&cc, o.n_train, &train, &st)) { fprintf(stderr, "train: training corpus: %s\n", st.message); goto done; }
-    cc.split = CORPUS_DEV;
-    if (o.n_dev > 0 && corpus_generate(&cc, o.n_dev, &dev, &st)) { fprintf(stderr, "train: dev corpus: %s\n", st.message); goto done; }
-    if (tm ? transformer_train_data(tm, &train, &dtrain, &st) || (o.n_dev > 0 && transformer_train_data(tm, &dev, &ddev, &st))
-           : train_data_from_corpus(m, &train, &dtrain, &st) || (o.n_dev > 0 && train_data_from_corpus(m, &dev, &ddev, &st))) {
-        fprintf(stderr, "train: %s\n", st.message);
-        goto done;
-    }
-    corpus_free(&train);
-    corpus_free(&dev);
+    if (train_data_for_task(&cc, o.data_seed, o.n_train, o.n_dev, m, tm, &dtrain, &ddev, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
 
     TrainConfig tc;
     train_config_default(&tc);
@@ -465,8 +453,6 @@ done:
     trainer_free(tr);
     train_data_free(&dtrain);
     train_data_free(&ddev);
-    corpus_free(&train);
-    corpus_free(&dev);
     seq2seq_free(m);
     transformer_free(tm);
     free(vs); free(vt); free(cfg_json); free(corpus_meta); free(tcfg);

@@ -616,19 +616,10 @@ LiveTrain *live_train_new(const LiveConfig *cfg, Status *st) {
     tensor_set_threads(1); /* one BLAS thread: the trainer's workers split batches, the other core draws */
     CorpusConfig cc;
     task_corpus(c->task, &cc);
-    Corpus train = {0}, dev = {0};
     if (build_example(lt, st) || build_specs(lt, &cc, st)) goto fail;
-    cc.seed = c->data_seed;
-    cc.split = CORPUS_TRAIN;
-    if (corpus_generate(&cc, c->n_train, &train, st)) { status_prefix(st, "training corpus"); goto fail; }
-    cc.split = CORPUS_DEV;
-    if (c->n_dev > 0 && corpus_generate(&cc, c->n_dev, &dev, st)) { status_prefix(st, "dev corpus"); goto fail; }
     /* a throwaway model maps the corpora onto the vocabularies (train_data needs one) */
     if (build_model(lt, c->lr, st)) goto fail;
-    if (train_data_from_corpus(lt->model, &train, &lt->train, st) || (c->n_dev > 0 && train_data_from_corpus(lt->model, &dev, &lt->dev, st)))
-        goto fail;
-    corpus_free(&train);
-    corpus_free(&dev);
+    if (train_data_for_task(&cc, c->data_seed, c->n_train, c->n_dev, lt->model, NULL, &lt->train, &lt->dev, st)) goto fail;
     free_model(lt); /* rebuilt with trainer buffers sized for the data */
     if (build_model(lt, c->lr, st)) goto fail;
     lt->n_train = lt->train.n;
@@ -636,8 +627,6 @@ LiveTrain *live_train_new(const LiveConfig *cfg, Status *st) {
     if (snapshot_now(lt, st)) goto fail;
     return lt;
 fail:
-    corpus_free(&train);
-    corpus_free(&dev);
     live_train_free(lt);
     return NULL;
 }

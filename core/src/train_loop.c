@@ -74,6 +74,33 @@ void train_data_free(TrainData *d) {
     memset(d, 0, sizeof *d);
 }
 
+int train_data_for_task(const CorpusConfig *cc, uint64_t data_seed, int n_train, int n_dev, const Seq2Seq *m,
+                        const Transformer *tm, TrainData *train, TrainData *dev, Status *st) {
+    assert((m != NULL) != (tm != NULL));
+    memset(train, 0, sizeof *train);
+    memset(dev, 0, sizeof *dev);
+    CorpusConfig c = *cc;
+    Corpus ctrain = {0}, cdev = {0};
+    int rc = -1;
+    c.seed = data_seed;
+    c.split = CORPUS_TRAIN;
+    if (corpus_generate(&c, n_train, &ctrain, st)) { status_prefix(st, "training corpus"); goto done; }
+    c.split = CORPUS_DEV;
+    if (n_dev > 0 && corpus_generate(&c, n_dev, &cdev, st)) { status_prefix(st, "dev corpus"); goto done; }
+    if (tm ? transformer_train_data(tm, &ctrain, train, st) || (n_dev > 0 && transformer_train_data(tm, &cdev, dev, st))
+           : train_data_from_corpus(m, &ctrain, train, st) || (n_dev > 0 && train_data_from_corpus(m, &cdev, dev, st)))
+        goto done;
+    rc = 0;
+done:
+    if (rc) {
+        train_data_free(train);
+        train_data_free(dev);
+    }
+    corpus_free(&ctrain);
+    corpus_free(&cdev);
+    return rc;
+}
+
 /* ======================================================================== */
 /* Config and schedule                                                       */
 /* ======================================================================== */

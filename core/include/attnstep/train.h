@@ -149,6 +149,19 @@ typedef struct TrainData {
 int train_data_from_corpus(const Seq2Seq *m, const Corpus *c, TrainData *out, Status *st);
 void train_data_free(TrainData *d); /* zeroed / NULL: no-op */
 
+/* The training and dev data of a synthetic task, as model ids — the one corpus setup of
+ * `attnstep train` and the GUI's live training. Generates n_train examples of cc's train
+ * split and n_dev (0: none) of its dev split, both with seed data_seed (cc's own split and
+ * seed are ignored; cc is not modified), and maps them onto the vocabularies of m (an RNN
+ * model: train_data_from_corpus) or tm (a Transformer: transformer_train_data); exactly one
+ * of m and tm is non-NULL (an assert), borrowed. The corpora are freed before returning;
+ * train and dev are zeroed first, then filled, and belong to the caller (train_data_free;
+ * dev stays zeroed when n_dev is 0). On failure: -1 with st ("training corpus: …",
+ * "dev corpus: …", or the mapping's message naming the token or example), and both train
+ * and dev are freed and zeroed. */
+int train_data_for_task(const CorpusConfig *cc, uint64_t data_seed, int n_train, int n_dev, const Seq2Seq *m,
+                        const Transformer *tm, TrainData *train, TrainData *dev, Status *st);
+
 /* ------------------------------------------------------------------------ */
 /* Optimiser and loop                                                        */
 /* ------------------------------------------------------------------------ */
