@@ -16,7 +16,8 @@
  * loop is long enough to dwarf the clock.
  *
  * The roofline: for each kernel, the same linear layers alone (same shapes, rows and
- * weight bytes, nothing else) are timed here with OpenBLAS; that time is the limit the
+ * weight bytes, nothing else) are timed here with the kernels the step uses (OpenBLAS;
+ * tensor_linear_t on transposed copies for the beam step's rows); that time is the limit the
  * kernel can reach on this machine, and "x limit" is measured / limit. Training is
  * compared with the matrix FLOPs per step at the sgemm rate of its largest shape.
  *
@@ -200,7 +201,9 @@ static BenchResult *add_result(Bench *b, const char *name, int unit, double *sam
 /* The limit: the same linear layers alone                                   */
 /* ======================================================================== */
 
-typedef struct Lin { int rows, N, M, times; } Lin; /* Y(rows,M) = X(rows,N) W(M,N)^T, `times` calls */
+/* Y(rows,M) = X(rows,N) W(M,N)^T, `times` calls; `packed`: through W's transposed copy, as
+ * the decoder's steps of several rows run it (tensor_linear_rows), else tensor_linear. */
+typedef struct Lin { int rows, N, M, times, packed; } Lin;
 
 /* Median µs of running every layer of lins (its own weights, contiguous like the model's
  * block) back to back. *bytes receives the weight bytes, *flops the FLOPs. */
@@ -211,10 +214,12 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
         if ((size_t)lins[i].rows * lins[i].N > xmax) xmax = (size_t)lins[i].rows * lins[i].N;
         if ((size_t)lins[i].rows * lins[i].M > ymax) ymax = (size_t)lins[i].rows * lins[i].M;
     }
-    float *W = malloc(wsz * sizeof(float)), *X = malloc(xmax * sizeof(float)), *Y = malloc(ymax * sizeof(float));
-    float *bias = calloc(ymax > 4096 ? ymax : 4096, sizeof(float));
-    if (!W || !X || !Y || !bias) { free(W); free(X); free(Y); free(bias); return 0; }
+    float *W = malloc(wsz * sizeof(float)), *Wt = malloc(wsz * sizeof(float)), *X = malloc(xmax * sizeof(float));
+    float *Y = malloc(ymax * sizeof(float)), *bias = calloc(ymax > 4096 ? ymax : 4096, sizeof(float));
+    if (!W || !Wt || !X || !Y || !bias) { free(W); free(Wt); free(X); free(Y); free(bias); return 0; }
     for (size_t i = 0; i < wsz; i++) W[i] = rnd(0.1f);
+    for (size_t i = 0, off = 0; i < (size_t)n; off += (size_t)lins[i].M * lins[i].N, i++)
+        tensor_transpose(Wt + off, W + off, lins[i].M, lins[i].N);
     for (size_t i = 0; i < xmax; i++) X[i] = rnd(1.0f);
     *bytes = 0;
     *flops = 0;
@@ -227,23 +232,24 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
     for (int k = -1; k < repeats; k++) {
         double t0 = now_us(), c0 = cpu_us();
         for (int it = 0; it < inner; it++) {
-            const float *w = W;
+            size_t off = 0;
             for (int i = 0; i < n; i++) {
-                for (int r = 0; r < lins[i].times; r++) tensor_linear(Y, X, w, bias, lins[i].rows, lins[i].N, lins[i].M);
-                w += (size_t)lins[i].M * lins[i].N;
+                const float *wt = lins[i].packed ? Wt + off : NULL;
+                for (int r = 0; r < lins[i].times; r++) tensor_linear_rows(Y, X, W + off, wt, bias, lins[i].rows, lins[i].N, lins[i].M);
+                off += (size_t)lins[i].M * lins[i].N;
             }
         }
         if (k >= 0) { s[k] = (now_us() - t0) / inner; c[k] = (cpu_us() - c0) / inner; }
     }
     double med = summarize(s, repeats).median;
     if (cpu_med) *cpu_med = summarize(c, repeats).median;
-    free(s); free(c); free(W); free(X); free(Y); free(bias);
+    free(s); free(c); free(W); free(Wt); free(X); free(Y); free(bias);
     return med;
 }
 
 /* sgemm rate (GFLOP/s) on Y(B,M) = X(B,N) W(M,N)^T. */
 static double sgemm_rate(int B, int N, int M, int repeats) {
-    Lin l = {B, N, M, 1};
+    Lin l = {B, N, M, 1, 0};
     double bytes, flops;
     double cpu = 0;
     time_linears(&l, 1, repeats, &bytes, &flops, &cpu);
@@ -264,7 +270,7 @@ static int bench_encoder(Bench *b, Seq2SeqRun *r, Status *st) {
     BenchResult *x = add_result(b, "encoder pass (S tokens)", UNIT_US, samples, cpu, b->repeats);
     int H = b->H;
     /* input projection over all S positions, S recurrent sgemvs, the keys projection Ua */
-    Lin l[3] = {{b->S, H, 3 * H, 1}, {1, H, 3 * H, b->S}, {b->S, H, H, 1}};
+    Lin l[3] = {{b->S, H, 3 * H, 1, 0}, {1, H, 3 * H, b->S, 0}, {b->S, H, H, 1, 0}};
     if (x) x->limit = time_linears(l, 3, b->repeats, &x->bytes, &x->flops, &x->limit_cpu);
     free(samples);
     return 0;
@@ -289,8 +295,10 @@ static int bench_step(Bench *b, Seq2SeqRun *r, int rows, const char *name, Statu
     }
     if (!rc) {
         BenchResult *x = add_result(b, name, UNIT_US, samples, cpu, b->repeats);
-        /* query Wa, GRU input (emb; context), GRU hidden, output layer */
-        Lin l[4] = {{rows, H, H, 1}, {rows, 2 * H, 3 * H, 1}, {rows, H, 3 * H, 1}, {rows, H, V, 1}};
+        /* query Wa, GRU input (emb; context), GRU hidden, output layer; several rows run on
+         * the model's transposed copies (Seq2SeqPack) */
+        int p = rows > 1;
+        Lin l[4] = {{rows, H, H, 1, p}, {rows, 2 * H, 3 * H, 1, p}, {rows, H, 3 * H, 1, p}, {rows, H, V, 1, p}};
         if (x) x->limit = time_linears(l, 4, b->repeats, &x->bytes, &x->flops, &x->limit_cpu);
     }
     free(samples); free(state); free(next); free(lp);
@@ -663,7 +671,7 @@ static void print_table(BenchResult *r, int n) {
 }
 
 static void print_roofline(BenchResult *r, int n, const double *gemm, const int *gemm_H, int n_gemm) {
-    printf("\nroofline (limit = the same linear layers alone, same shapes and rows, timed here with OpenBLAS, 1 thread; CPU time):\n");
+    printf("\nroofline (limit = the same linear layers alone, same shapes and rows, timed here with the same kernels, 1 thread; CPU time):\n");
     for (int i = 0; i < n; i++) {
         BenchResult *x = &r[i];
         if (x->limit_cpu > 0 && x->cpu > 0)

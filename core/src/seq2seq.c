@@ -256,6 +256,42 @@ static int lookup_special(const Vocab *v, const char *name, const char *which, i
     return id;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The pack: transposed decoder weights for steps of several rows            */
+/* ------------------------------------------------------------------------ */
+
+/* Floats of the copies: w_ih and w_hh of every decoder layer, the query projection of
+ * additive and location attention, Luong's Wc and the output layer. */
+static size_t pack_size(const Seq2Seq *m) {
+    const Seq2SeqConfig *c = &m->cfg;
+    size_t H = (size_t)c->hidden, GH = (size_t)rnn_gate_count(c->cell) * H, n = 0;
+    for (int l = 0; l < c->layers; l++) n += (l == 0 ? (size_t)m->dec_in : H) * GH + H * GH;
+    if (c->scorer == ATTN_ADDITIVE) n += (size_t)m->Q * H;
+    if (c->scorer == ATTN_LOCATION) n += (size_t)m->Q * (size_t)c->max_src_len;
+    if (c->scorer != ATTN_NONE && c->query_current) n += 2 * H * H;
+    return n + H * (size_t)vocab_size(m->tgt_vocab);
+}
+
+void seq2seq_update_pack(Seq2Seq *m) {
+    const Seq2SeqConfig *c = &m->cfg;
+    Seq2SeqPack *k = &m->pack;
+    int H = c->hidden, GH = rnn_gate_count(c->cell) * c->hidden, Vt = vocab_size(m->tgt_vocab);
+    float *p = k->mem;
+    for (int l = 0; l < c->layers; l++) {
+        int in = l == 0 ? m->dec_in : H;
+        k->dec[l] = m->w.dec[l];
+        tensor_transpose(p, m->w.dec[l].w_ih, GH, in); k->dec[l].w_ih_t = p; p += (size_t)in * GH;
+        tensor_transpose(p, m->w.dec[l].w_hh, GH, H); k->dec[l].w_hh_t = p; p += (size_t)H * GH;
+    }
+    k->attn = m->w.attn;
+    int P = c->scorer == ATTN_ADDITIVE ? H : c->scorer == ATTN_LOCATION ? c->max_src_len : 0;
+    if (P) { tensor_transpose(p, m->w.attn.Wa_w, P, m->Q); k->attn.Wa_t = p; p += (size_t)m->Q * P; }
+    k->Wc_t = NULL;
+    if (c->scorer != ATTN_NONE && c->query_current) { tensor_transpose(p, m->w.Wc, H, 2 * H); k->Wc_t = p; p += (size_t)2 * H * H; }
+    tensor_transpose(p, m->w.out_w, Vt, H); k->out_t = p;
+    k->stale = 0;
+}
+
 Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status *st) {
     Seq2Seq *m = calloc(1, sizeof *m);
     if (!m) { status_fail(st, "%s: out of memory", name); return NULL; }
@@ -358,6 +394,8 @@ Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status
         m->meta_values[i] = strdup(f->meta_values[i]);
         if (!m->meta_keys[i] || !m->meta_values[i]) { status_fail(st, "out of memory"); goto fail; }
     }
+    if (!(m->pack.mem = malloc(pack_size(m) * sizeof(float)))) { status_fail(st, "out of memory"); goto fail; }
+    seq2seq_update_pack(m);
     return m;
 fail:
     status_prefix(st, "%s", name);
@@ -379,6 +417,7 @@ void seq2seq_free(Seq2Seq *m) {
     vocab_free(m->src_vocab);
     vocab_free(m->tgt_vocab);
     free(m->block);
+    free(m->pack.mem);
     for (int i = 0; i < m->meta_count; i++) {
         if (m->meta_keys) free(m->meta_keys[i]);
         if (m->meta_values) free(m->meta_values[i]);
@@ -671,8 +710,9 @@ static void build_query(const Seq2Seq *m, Seq2SeqRun *r, const float *h, const f
 /* Attention for B rows, then the attn and context events. */
 static int attend(const Seq2Seq *m, Seq2SeqRun *r, const int *beams, const float *override, int B, int step,
                   const EventSink *sink, Status *st) {
+    const Seq2SeqPack *k = &m->pack; /* fresh: its copies serve the several-row steps */
     int S = r->S, H = m->cfg.hidden;
-    attention_forward(&m->attn_shape, &m->w.attn, r->energies, r->weights, r->context, r->centre, r->lo, r->hi,
+    attention_forward(&m->attn_shape, k->stale ? &m->w.attn : &k->attn, r->energies, r->weights, r->context, r->centre, r->lo, r->hi,
                       r->attn_scratch, r->query, r->keys, r->keys_proj, override, S, B, step);
     /* Overflowing (finite) weights give NaN/Inf energies, which the softmax would silently turn
      * into zero attention: refuse them (-inf is only allowed outside a local window). */
@@ -722,6 +762,7 @@ static int attend(const Seq2Seq *m, Seq2SeqRun *r, const int *beams, const float
 int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float *logprobs,
                         const float *state_in, const int *tokens, const int *beams,
                         const float *override, int B, int step, const EventSink *sink, Status *st) {
+    const Seq2SeqPack *k = &m->pack; /* fresh: its copies serve the several-row steps */
     const Seq2SeqConfig *c = &m->cfg;
     int E = c->emb, H = c->hidden, G = rnn_gate_count(c->cell), Vt = vocab_size(m->tgt_vocab);
     int lstm = c->cell == RNN_LSTM, has_attn = c->scorer != ATTN_NONE, SS = m->state_size;
@@ -768,7 +809,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->hp + (size_t)b * H, seq2seq_state_h(m, (float *)state_in + (size_t)b * SS, l), (size_t)H * sizeof(float));
             if (lstm) memcpy(r->cp + (size_t)b * H, seq2seq_state_c(m, (float *)state_in + (size_t)b * SS, l), (size_t)H * sizeof(float));
         }
-        rnn_cell_forward(c->cell, r->hn, lstm ? r->cn : NULL, r->dec_gates, r->cell_scratch, &m->w.dec[l], in,
+        rnn_cell_forward(c->cell, r->hn, lstm ? r->cn : NULL, r->dec_gates, r->cell_scratch, k->stale ? &m->w.dec[l] : &k->dec[l], in,
                          r->hp, lstm ? r->cp : NULL, B, in_size, H);
         for (int b = 0; b < B; b++) {
             float *row = state_out + (size_t)b * SS;
@@ -804,7 +845,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->wc_in + (size_t)b * 2 * H, r->context + (size_t)b * H, (size_t)H * sizeof(float));
             memcpy(r->wc_in + (size_t)b * 2 * H + H, h_top + (size_t)b * H, (size_t)H * sizeof(float));
         }
-        tensor_linear(r->attn_hidden, r->wc_in, m->w.Wc, NULL, B, 2 * H, H);
+        tensor_linear_rows(r->attn_hidden, r->wc_in, m->w.Wc, k->stale ? NULL : k->Wc_t, NULL, B, 2 * H, H);
         for (size_t i = 0; i < (size_t)B * H; i++) r->attn_hidden[i] = fm_tanh(r->attn_hidden[i]);
         out_in = r->attn_hidden;
         if (sink && sink->emit) {
@@ -826,7 +867,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
     }
 
     /* output layer */
-    tensor_linear(logprobs, out_in, m->w.out_w, m->w.out_b, B, H, Vt);
+    tensor_linear_rows(logprobs, out_in, m->w.out_w, k->stale ? NULL : k->out_t, m->w.out_b, B, H, Vt);
     for (size_t i = 0; i < (size_t)B * Vt; i++)
         if (!isfinite(logprobs[i]))
             return status_fail(st, "decoder step %d produced a non-finite output score (NaN or Inf): "

@@ -248,6 +248,145 @@ void tensor_linear_naive(float *Y, const float *X, const float *W, const float *
 }
 
 /* ------------------------------------------------------------------------ */
+/* Linear on a transposed weight: Y = X Wt + b                               */
+/* ------------------------------------------------------------------------ */
+
+#ifdef FASTMATH_AVX2
+/* Y (B, M) += X (B, N) Wt (N, M) for RR rows (fixed per instance, so the accumulators live
+ * in registers): for each tile of TILE vectors of Y's columns, every row of Wt is loaded
+ * once and feeds RR broadcast FMAs per vector. No horizontal sums: each output is
+ * y + x0 w0 + x1 w1 + ... in k order, one FMA per term, so the kernel runs at the FMA
+ * units' rate rather than at the dot-product form's. The last partial vector of columns
+ * is loaded and stored under a mask. Bias and zeroing are done by the caller. */
+#if defined(__AVX512F__)
+/* RR·TILE accumulators + TILE weight vectors + 1 broadcast in 32 registers: tiles of 4
+ * vectors up to 5 rows, of 3 up to 8. */
+#define LT_TILE_SMALL 4
+#define LT_TILE_LARGE 3
+#define LT_MAX_ROWS 8
+typedef __mmask16 LtMask;
+static inline LtMask lt_mask(int n) { return (LtMask)((1u << n) - 1u); }
+#define LT_MASK_LOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define LT_MASK_STORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define VEC_BCAST(p) _mm512_set1_ps(*(p))
+#define VEC_STORE(p, v) _mm512_storeu_ps(p, v)
+#else
+/* 2·RR accumulators + 2 weight vectors + 1 broadcast in 16 registers. */
+#define LT_TILE_SMALL 2
+#define LT_MAX_ROWS 5
+typedef __m256i LtMask;
+static inline LtMask lt_mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#define LT_MASK_LOAD(p, m) _mm256_maskload_ps(p, m)
+#define LT_MASK_STORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define VEC_BCAST(p) _mm256_broadcast_ss(p)
+#define VEC_STORE(p, v) _mm256_storeu_ps(p, v)
+#endif
+
+#define LINEAR_T_ROWS(RR, TILE)                                                                 \
+    static void linear_t_##RR(float *Y, const float *X, const float *Wt, int N, int M) {        \
+        int j = 0;                                                                              \
+        for (; j + TILE * VEC_LANES <= M; j += TILE * VEC_LANES) {                              \
+            VEC acc[RR][TILE];                                                                  \
+            for (int r = 0; r < RR; r++)                                                        \
+                for (int t = 0; t < TILE; t++) acc[r][t] = VEC_LOAD(Y + (size_t)r * M + j + t * VEC_LANES); \
+            for (int k = 0; k < N; k++) {                                                       \
+                const float *w = Wt + (size_t)k * M + j;                                        \
+                VEC wv[TILE];                                                                   \
+                for (int t = 0; t < TILE; t++) wv[t] = VEC_LOAD(w + t * VEC_LANES);             \
+                for (int r = 0; r < RR; r++) {                                                  \
+                    VEC x = VEC_BCAST(X + (size_t)r * N + k);                                   \
+                    for (int t = 0; t < TILE; t++) acc[r][t] = VEC_FMA(wv[t], x, acc[r][t]);    \
+                }                                                                               \
+            }                                                                                   \
+            for (int r = 0; r < RR; r++)                                                        \
+                for (int t = 0; t < TILE; t++) VEC_STORE(Y + (size_t)r * M + j + t * VEC_LANES, acc[r][t]); \
+        }                                                                                       \
+        for (; j < M; j += VEC_LANES) { /* one vector at a time; the last one masked */         \
+            int n = M - j < VEC_LANES ? M - j : VEC_LANES;                                      \
+            LtMask mask = lt_mask(n);                                                           \
+            VEC acc[RR];                                                                        \
+            for (int r = 0; r < RR; r++) acc[r] = LT_MASK_LOAD(Y + (size_t)r * M + j, mask);    \
+            for (int k = 0; k < N; k++) {                                                       \
+                VEC wv = LT_MASK_LOAD(Wt + (size_t)k * M + j, mask);                            \
+                for (int r = 0; r < RR; r++) acc[r] = VEC_FMA(wv, VEC_BCAST(X + (size_t)r * N + k), acc[r]); \
+            }                                                                                   \
+            for (int r = 0; r < RR; r++) LT_MASK_STORE(Y + (size_t)r * M + j, mask, acc[r]);    \
+        }                                                                                       \
+    }
+LINEAR_T_ROWS(1, LT_TILE_SMALL)
+LINEAR_T_ROWS(2, LT_TILE_SMALL)
+LINEAR_T_ROWS(3, LT_TILE_SMALL)
+LINEAR_T_ROWS(4, LT_TILE_SMALL)
+LINEAR_T_ROWS(5, LT_TILE_SMALL)
+#if LT_MAX_ROWS == 8
+LINEAR_T_ROWS(6, LT_TILE_LARGE)
+LINEAR_T_ROWS(7, LT_TILE_LARGE)
+LINEAR_T_ROWS(8, LT_TILE_LARGE)
+#endif
+
+/* Up to this many rows the kernels beat sgemm (which packs Wt on every call); measured in
+ * docs/PERFORMANCE.md (beam widths). */
+#ifndef LINEAR_T_MAX_ROWS
+#define LINEAR_T_MAX_ROWS 64
+#endif
+
+/* Y += X Wt in balanced blocks of at most LT_MAX_ROWS rows, each streaming Wt once. */
+static void linear_t_blocks(float *Y, const float *X, const float *Wt, int B, int N, int M) {
+    static void (*const kernels[LT_MAX_ROWS + 1])(float *, const float *, const float *, int, int) = {
+        NULL, linear_t_1, linear_t_2, linear_t_3, linear_t_4, linear_t_5,
+#if LT_MAX_ROWS == 8
+        linear_t_6, linear_t_7, linear_t_8
+#endif
+    };
+    int blocks = (B + LT_MAX_ROWS - 1) / LT_MAX_ROWS, done = 0;
+    for (int k = 0; k < blocks; k++) {
+        int rows = (B - done) / (blocks - k); /* sizes differ by at most one */
+        kernels[rows](Y + (size_t)done * M, X + (size_t)done * N, Wt, N, M);
+        done += rows;
+    }
+}
+#endif
+
+void tensor_linear_t(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M) {
+    assert(Y && X && Wt && B > 0 && N > 0 && M > 0);
+    for (int r = 0; r < B; r++) {
+        float *y = Y + (size_t)r * M;
+        if (b) memcpy(y, b, (size_t)M * sizeof *y);
+        else memset(y, 0, (size_t)M * sizeof *y);
+    }
+#ifdef FASTMATH_AVX2
+    if (B <= LINEAR_T_MAX_ROWS) { linear_t_blocks(Y, X, Wt, B, N, M); return; }
+#endif
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, M, N, 1.0f, X, N, Wt, M, 1.0f, Y, M);
+}
+
+void tensor_linear_t_naive(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M) {
+    for (int r = 0; r < B; r++) {
+        for (int j = 0; j < M; j++) {
+            double acc = b ? b[j] : 0.0;
+            for (int k = 0; k < N; k++) acc += (double)X[(size_t)r * N + k] * Wt[(size_t)k * M + j];
+            Y[(size_t)r * M + j] = (float)acc;
+        }
+    }
+}
+
+void tensor_linear_rows(float *Y, const float *X, const float *W, const float *Wt, const float *b,
+                        int B, int N, int M) {
+    if (Wt && B > 1) tensor_linear_t(Y, X, Wt, b, B, N, M);
+    else tensor_linear(Y, X, W, b, B, N, M);
+}
+
+void tensor_transpose(float *dst, const float *src, int rows, int cols) {
+    enum { T = 32 }; /* tiles keep both sides in cache */
+    for (int i0 = 0; i0 < rows; i0 += T)
+        for (int j0 = 0; j0 < cols; j0 += T)
+            for (int i = i0; i < rows && i < i0 + T; i++)
+                for (int j = j0; j < cols && j < j0 + T; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
+}
+
+/* ------------------------------------------------------------------------ */
 /* Matmul: Y = X W (+ Y)                                                     */
 /* ------------------------------------------------------------------------ */
 

@@ -342,6 +342,47 @@ static void test_nbest_sorted_distinct_rescored(void **state) {
     }
 }
 
+/* Beam steps of several rows use the model's transposed-weight pack. After the weights
+ * change, a pack marked stale falls back to W itself and seq2seq_update_pack brings it up
+ * to date (both give outputs that rescore exactly); an outdated pack left marked fresh is
+ * what the contract forbids, and it visibly decodes the old model. */
+static void test_pack_follows_weights(void **state) {
+    (void)state;
+    for (int mi = 0; mi < NMODELS; mi++) {
+        Seq2Seq *m = load_fixture(MODELS[mi]);
+        int src[SEQ2SEQ_MAX_SOURCE], S = source(m, INPUTS[2], src);
+        DecodeOptions o;
+        decode_options_default(&o);
+        o.strategy = DECODE_BEAM;
+        o.beam_size = 4;
+        o.nbest = 4;
+        o.max_len = 10;
+        DecodeResult before, outdated, stale, updated;
+        run(m, src, S, &o, NULL, &before);
+        float *out_w = (float *)m->w.out_w; /* (Vt, H) inside m->block */
+        long n = (long)vocab_size(m->tgt_vocab) * m->cfg.hidden;
+        for (long i = 0; i < n; i++) out_w[i] = -out_w[i];
+        run(m, src, S, &o, NULL, &outdated); /* pack still holds the old out_w */
+        m->pack.stale = 1;
+        run(m, src, S, &o, NULL, &stale);
+        check_result(m, src, S, &o, &stale);
+        seq2seq_update_pack(m);
+        assert_int_equal(m->pack.stale, 0);
+        run(m, src, S, &o, NULL, &updated);
+        check_result(m, src, S, &o, &updated);
+        assert_int_equal(stale.count, updated.count);
+        for (int k = 0; k < stale.count; k++) assert_float_equal(stale.hyps[k].logprob, updated.hyps[k].logprob, TOL);
+        double moved = 0; /* steps after the first (several rows) decoded the old out_w */
+        for (int k = 0; k < outdated.count && k < updated.count; k++) moved += fabs(outdated.hyps[k].logprob - updated.hyps[k].logprob);
+        if (!(moved > 1e-3)) fail_msg("%s: a fresh-marked outdated pack decoded the new weights", MODELS[mi]);
+        decode_result_free(&before);
+        decode_result_free(&outdated);
+        decode_result_free(&stale);
+        decode_result_free(&updated);
+        seq2seq_free(m);
+    }
+}
+
 static void test_min_len_and_cap(void **state) {
     (void)state;
     Seq2Seq *m = load_fixture("tutorial-gru-bahdanau");
@@ -665,6 +706,7 @@ int main(void) {
         cmocka_unit_test(test_beam1_is_greedy),
         cmocka_unit_test(test_beam_exhaustive),
         cmocka_unit_test(test_nbest_sorted_distinct_rescored),
+        cmocka_unit_test(test_pack_follows_weights),
         cmocka_unit_test(test_min_len_and_cap),
         cmocka_unit_test(test_no_repeat_ngram),
         cmocka_unit_test(test_forced_prefix_and_override),

@@ -167,7 +167,8 @@ static void run_case(const char *expected_file) {
         float *swap = state; state = next; next = swap;
     }
 
-    /* the same steps as a batch of 3 identical rows: the sgemm path gives the same numbers */
+    /* the same steps as a batch of 3 identical rows: the transposed-weight pack (tensor_linear_t)
+     * gives the same numbers */
     int SS = m->state_size;
     seq2seq_initial_state(m, r, state);
     for (int b = 1; b < 3; b++) memcpy(state + b * SS, state, (size_t)SS * sizeof(float));

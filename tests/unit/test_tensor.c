@@ -44,6 +44,41 @@ static void test_linear_matches_naive(void **state) {
             for (int acc = 0; acc < 2; acc++) check_linear(shapes[i][0], shapes[i][1], shapes[i][2], bias, acc);
 }
 
+/* tensor_linear_t on W's transpose gives tensor_linear_naive's Y for every row count the
+ * kernels block differently (1..11, 64, and 70 through sgemm) and
+ * column counts with partial vectors, and writes nothing past Y's B*M floats. */
+static void test_linear_t_matches_naive(void **state) {
+    (void)state;
+    int Bs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 64, 70}; /* 70: sgemm */
+    int NMs[][2] = {{1, 1}, {3, 7}, {128, 384}, {33, 17}, {128, 500}, {256, 128}, {5, 63}, {9, 65}, {2, 129}};
+    enum { GUARD = 40 };
+    for (size_t t = 0; t < sizeof NMs / sizeof NMs[0]; t++)
+        for (size_t bi = 0; bi < sizeof Bs / sizeof Bs[0]; bi++) {
+            int B = Bs[bi], N = NMs[t][0], M = NMs[t][1];
+            unsigned s = 11u + (unsigned)(t * 97 + bi);
+            float *X = malloc(sizeof(float) * B * N), *W = malloc(sizeof(float) * M * N), *b = malloc(sizeof(float) * M);
+            float *Wt = malloc(sizeof(float) * M * N), *Y = malloc(sizeof(float) * (B * M + GUARD)), *R = malloc(sizeof(float) * B * M);
+            for (int i = 0; i < B * N; i++) X[i] = frand(&s);
+            for (int i = 0; i < M * N; i++) W[i] = frand(&s);
+            for (int i = 0; i < M; i++) b[i] = frand(&s);
+            tensor_transpose(Wt, W, M, N);
+            for (int i = 0; i < M; i++)
+                for (int k = 0; k < N; k++) assert_true(Wt[(size_t)k * M + i] == W[(size_t)i * N + k]);
+            for (int bias = 0; bias < 2; bias++) {
+                for (int i = 0; i < B * M + GUARD; i++) Y[i] = 7.0f;
+                tensor_linear_naive(R, X, W, bias ? b : NULL, B, N, M);
+                tensor_linear_t(Y, X, Wt, bias ? b : NULL, B, N, M);
+                for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
+                for (int i = B * M; i < B * M + GUARD; i++) assert_true(Y[i] == 7.0f);
+                tensor_linear_t_naive(Y, X, Wt, bias ? b : NULL, B, N, M);
+                for (int i = 0; i < B * M; i++) assert_true(Y[i] == R[i]); /* the same double sums */
+                tensor_linear_rows(Y, X, W, Wt, bias ? b : NULL, B, N, M);
+                for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
+            }
+            free(X); free(W); free(b); free(Wt); free(Y); free(R);
+        }
+}
+
 static void test_matmul_matches_naive(void **state) {
     (void)state;
     int shapes[][3] = {{1, 5, 3}, {4, 12, 9}, {16, 64, 64}};
@@ -117,6 +152,7 @@ int main(void) {
     tensor_set_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_matches_naive),
+        cmocka_unit_test(test_linear_t_matches_naive),
         cmocka_unit_test(test_matmul_matches_naive),
         cmocka_unit_test(test_softmax_handles_masked_entries),
         cmocka_unit_test(test_log_softmax_is_log_of_softmax),

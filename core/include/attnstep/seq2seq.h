@@ -57,6 +57,17 @@ typedef struct Seq2SeqWeights {
     const float *out_w, *out_b;                    /* (Vt, H), (Vt) */
 } Seq2SeqWeights;
 
+/* The decoder's weights as a step of several rows (beam search) uses them: m->w's views
+ * plus transposed copies (the form tensor_linear_t runs at the FMA rate with). */
+typedef struct Seq2SeqPack {
+    RnnWeights dec[SEQ2SEQ_MAX_LAYERS];            /* m->w.dec plus w_ih_t, w_hh_t */
+    AttnWeights attn;                              /* m->w.attn plus Wa_t (additive, location) */
+    const float *Wc_t;                             /* (2H, H) Luong only, else NULL */
+    const float *out_t;                            /* (H, Vt) */
+    float *mem;                                    /* the copies, owned */
+    int stale;                                     /* the weights changed since the copies */
+} Seq2SeqPack;
+
 typedef struct Seq2Seq {
     char arch[48];
     Seq2SeqConfig cfg;
@@ -70,6 +81,7 @@ typedef struct Seq2Seq {
     AttnShape attn_shape;
     Seq2SeqWeights w;                              /* pointers into `block` */
     float *block;                                  /* the one weights allocation, owned */
+    Seq2SeqPack pack;                              /* whoever writes `block` marks it stale */
     long param_count;
     int meta_count;
     char **meta_keys, **meta_values;               /* the file's metadata, owned */
@@ -81,6 +93,11 @@ Seq2Seq *seq2seq_load(const char *path, Status *st);
 /* Builds a model from an already parsed file (the file is not kept). */
 Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status *st);
 void seq2seq_free(Seq2Seq *m); /* NULL is a no-op */
+/* Rewrites m->pack from m's weights and clears pack.stale. Steps of several rows use the
+ * pack only while it is fresh (a stale pack: the same results through W itself, slower);
+ * trainer_step marks it stale, so a caller that beam-decodes a model it trains calls this
+ * once training stops. */
+void seq2seq_update_pack(Seq2Seq *m);
 const char *seq2seq_meta(const Seq2Seq *m, const char *key); /* NULL if absent */
 
 /* ------------------------------------------------------------------------ */
@@ -102,6 +119,9 @@ int seq2seq_source_ids(const Seq2Seq *m, const char *text, int *src_ids, int max
 
 typedef struct Seq2SeqRun Seq2SeqRun;
 
+/* A run for sentences of up to max_src tokens and up to max_rows hypotheses per step; one
+ * allocation, owned by the caller (seq2seq_run_free). NULL with st when a size is out of
+ * range or memory runs out. */
 Seq2SeqRun *seq2seq_run_new(const Seq2Seq *m, int max_src, int max_rows, Status *st);
 void seq2seq_run_free(Seq2SeqRun *r); /* NULL is a no-op */
 
