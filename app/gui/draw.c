@@ -13,6 +13,7 @@ void draw_free(DrawList *dl) {
     if (!dl) return;
     free(dl->cmds);
     free(dl->text);
+    free(dl->marks);
     memset(dl, 0, sizeof *dl);
 }
 
@@ -26,6 +27,19 @@ void draw_begin(DrawList *dl, TextMeasureFn measure, void *ctx, float mouse_x, f
     dl->tooltip[0] = 0;
     dl->has_tooltip = 0;
     dl->oom = 0;
+    dl->n_marks = 0;
+}
+
+void draw_mark(DrawList *dl, DrawMarkKind kind, int i, int j, Rect r) {
+    if (r.w <= 0 || r.h <= 0) return;
+    if (dl->n_marks == dl->cap_marks) {
+        int cap = dl->cap_marks ? dl->cap_marks * 2 : 256;
+        DrawMark *m = realloc(dl->marks, (size_t)cap * sizeof *m);
+        if (!m) { dl->oom = 1; return; }
+        dl->marks = m;
+        dl->cap_marks = cap;
+    }
+    dl->marks[dl->n_marks++] = (DrawMark){kind, i, j, r};
 }
 
 static DrawCmd *push(DrawList *dl, DrawCmdKind kind, Color c) {

@@ -46,6 +46,22 @@ typedef float (*TextMeasureFn)(void *ctx, int size, const char *text);
 
 #define DRAW_TOOLTIP_MAX 512
 
+/* What a view drew where, for lesson highlights (lesson_ui.c outlines the marks a slide's
+ * `highlight: vector ...` / `highlight: cell ...` names). Marks draw nothing. Indices are
+ * the lesson's (attnstep/lesson.h), 1-based: */
+typedef enum DrawMarkKind {
+    MARK_ENC,      /* encoder state h_i (source position i): a vector strip, or its cell box in view 3 */
+    MARK_DEC,      /* decoder state s_i after decoder step i (0: the initial state) */
+    MARK_CONTEXT,  /* context vector c_i of decoder step i */
+    MARK_CELL,     /* attention of target word i on source word j (a heatmap cell, a weight bar) */
+} DrawMarkKind;
+
+typedef struct DrawMark {
+    DrawMarkKind kind;
+    int i, j;      /* j: MARK_CELL only */
+    Rect r;        /* window pixels, as drawn */
+} DrawMark;
+
 typedef struct DrawList {
     DrawCmd *cmds;
     int count, cap;
@@ -57,6 +73,8 @@ typedef struct DrawList {
     char tooltip[DRAW_TOOLTIP_MAX]; /* set by the last hot region under the mouse */
     int has_tooltip;
     int oom;             /* an allocation failed: the frame is incomplete */
+    DrawMark *marks;     /* draw_mark, in drawing order */
+    int n_marks, cap_marks;
 } DrawList;
 
 void draw_init(DrawList *dl);
@@ -79,6 +97,8 @@ void draw_textf(DrawList *dl, float x, float y, int size, Color c, const char *f
 void draw_text_centered(DrawList *dl, float cx, float cy, int size, Color c, const char *text);
 /* Text shortened with "…" to fit max_w; returns the drawn width. */
 float draw_text_fit(DrawList *dl, float x, float y, int size, Color c, const char *text, float max_w);
+/* Records that r shows object (kind, i, j) (see DrawMarkKind); draws nothing. */
+void draw_mark(DrawList *dl, DrawMarkKind kind, int i, int j, Rect r);
 void draw_clip(DrawList *dl, Rect r);
 void draw_unclip(DrawList *dl);
 

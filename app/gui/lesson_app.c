@@ -380,6 +380,7 @@ int lesson_export(int argc, char **argv) {
         if (save_png(cv.surface, file, &st)) { fprintf(stderr, "lesson export: %s\n", st.message); rc = 1; break; }
         printf("%s  %s\n", file, d.lesson->slides[i].title);
         if (d.overflow) { fprintf(stderr, "%s: error: %s\n", path, d.overflow_what); rc = 1; }
+        if (d.hl_missing) fprintf(stderr, "%s: warning: %s\n", path, d.hl_missing_what);
         if (d.message[0]) { fprintf(stderr, "%s: slide %d: %s\n", path, i + 1, d.message); if (!d.run_ok) rc = 1; }
         if (notes) {
             draw_begin(&dl, font_measure, fonts, -1, -1);

@@ -231,10 +231,11 @@ void deck_goto(Deck *d, int i) {
         if (gui_load_model(&d->g, path, &st)) { snprintf(d->message, sizeof d->message, "%s", st.message); d->g.model_path[0] = 0; return; }
         rerun = 1;
     }
-    if (strcmp(set->input, d->g.input) || set->beam != (d->g.ix.is_beam ? d->g.ix.beam_size : 0)) rerun = 1;
+    if (strcmp(set->input, d->g.input) || set->beam != (d->g.ix.is_beam ? d->g.ix.beam_size : 0) || set->max_len != d->g.max_len) rerun = 1;
     if (rerun) {
         snprintf(d->g.input, sizeof d->g.input, "%s", set->input);
         d->g.beam = set->beam;
+        d->g.max_len = set->max_len; /* lesson check decoded with the same cap */
         d->g.message[0] = 0;
         if (gui_run_model(&d->g, &st)) {
             snprintf(d->message, sizeof d->message, "%s", st.message);
@@ -551,9 +552,17 @@ static void apply_zoom(DrawList *dl, int k0, int k1, Rect area, const Zoom *t) {
     }
 }
 
-/* An outline around every text command in [k0, k1) that reads `tok`. */
-static void highlight_text(DrawList *dl, const Theme *th, int k0, int k1, const char *tok, float thick) {
-    if (!tok || !*tok) return;
+static void zoom_marks(DrawList *dl, int m0, int m1, const Zoom *t) {
+    for (int k = m0; k < m1 && k < dl->n_marks; k++) {
+        Rect *r = &dl->marks[k].r;
+        *r = (Rect){zx(t, r->x), zy(t, r->y), r->w * t->z, r->h * t->z};
+    }
+}
+
+/* An outline around every text command in [k0, k1) that reads `tok`; returns how many. */
+static int highlight_text(DrawList *dl, const Theme *th, int k0, int k1, const char *tok, float thick) {
+    if (!tok || !*tok) return 0;
+    int drawn = 0;
     const char *shown = vk_tok(tok);
     int n = dl->count;
     for (int k = k0; k < k1 && k < n; k++) {
@@ -564,12 +573,40 @@ static void highlight_text(DrawList *dl, const Theme *th, int k0, int k1, const 
         size_t tl = strlen(tok), sl = strlen(shown);
         int match = !strcmp(t, tok) || !strcmp(t, shown) || (!strncmp(t, tok, tl) && t[tl] == ' ' && t[tl + 1] == ' ') ||
                     (!strncmp(t, shown, sl) && t[sl] == ' ' && t[sl + 1] == ' ');
+        /* a label the view shortened to fit ("euro…" for "european"): its kept start matches */
+        size_t ll = strlen(t);
+        if (!match && ll > 3 && !strcmp(t + ll - 3, "\xe2\x80\xa6") && ll - 3 < sl && !strncmp(t, shown, ll - 3)) match = 1;
         if (!match) continue;
         float w = draw_text_width(dl, c.size, t), h = draw_line_height(c.size), pad = c.size * 0.25f + thick;
         Rect r = {c.x0 - pad, c.y0 - pad * 0.5f, w + 2 * pad, h + pad};
         draw_rect(dl, r, color_alpha(th->accent, 60));
         draw_rect_line(dl, r, th->accent, thick);
+        drawn++;
     }
+    return drawn;
+}
+
+/* The highlight outline around every mark in [m0, m1) that shows the vector or cell hl names
+ * (DrawMark): the token highlight's orange, outside the object so its colours stay readable,
+ * a ring of the background inside it and a thin rim of the text colour outside (it reads on
+ * white and black cells and next to the orange of a vector's values). Returns how many. */
+static int highlight_marks(DrawList *dl, const Theme *th, int m0, int m1, const LessonHighlight *hl, float thick) {
+    DrawMarkKind kind = MARK_CELL;
+    if (hl->kind == LESSON_HL_VECTOR)
+        kind = hl->vec == LESSON_VEC_ENC ? MARK_ENC : hl->vec == LESSON_VEC_DEC ? MARK_DEC : MARK_CONTEXT;
+    else if (hl->kind != LESSON_HL_CELL) return 0;
+    int drawn = 0, n = dl->n_marks;
+    for (int k = m0; k < m1 && k < n; k++) {
+        DrawMark mk = dl->marks[k];
+        if (mk.kind != kind || mk.i != hl->n || (kind == MARK_CELL && mk.j != hl->m)) continue;
+        float gap = fmaxf(2, thick * 0.6f), edge = fmaxf(1, thick * 0.4f);
+        Rect ring = rect_inset(mk.r, -gap), r = rect_inset(mk.r, -gap - thick), out = rect_inset(r, -edge);
+        draw_rect_line(dl, ring, th->bg, gap);
+        draw_rect_line(dl, r, th->accent, thick);
+        draw_rect_line(dl, out, th->fg, edge); /* a dark rim: it stands apart from orange values and markers */
+        drawn++;
+    }
+    return drawn;
 }
 
 static void fill_circle(DrawList *dl, float cx, float cy, float r, Color c) {
@@ -637,6 +674,8 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     const Lesson *l = d->lesson;
     d->overflow = 0;
     d->overflow_what[0] = 0;
+    d->hl_missing = 0;
+    d->hl_missing_what[0] = 0;
     d->view_cmd0 = d->view_cmd1 = 0;
     draw_rect(dl, (Rect){0, 0, (float)w, (float)h}, th->bg);
     if (!l || l->n_slides == 0) {
@@ -710,7 +749,7 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
             float mx = dl->mouse_x, my = dl->mouse_y;
             if (zp && mx >= 0) { dl->mouse_x = (mx - t.cx) / t.z + t.px; dl->mouse_y = (my - t.cy) / t.z + t.py; }
             draw_clip(dl, view);
-            int k0 = dl->count;
+            int k0 = dl->count, m0 = dl->n_marks;
             if (training) {
                 UiInput vin = in ? *in : (UiInput){-1, -1, 0, 0, 0};
                 vin.mx = dl->mouse_x; /* zoomed: the view's own coordinates */
@@ -722,10 +761,10 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
                               .alt = d->g.have_alt ? &d->g.alt_ix : NULL};
                 view_draw(d->g.view, &vc);
             }
-            int k1 = dl->count;
+            int k1 = dl->count, m1 = dl->n_marks;
             dl->mouse_x = mx;
             dl->mouse_y = my;
-            if (zp) apply_zoom(dl, k0, k1, view, zp);
+            if (zp) { apply_zoom(dl, k0, k1, view, zp); zoom_marks(dl, m0, m1, zp); }
             d->view_cmd0 = k0;
             d->view_cmd1 = k1;
             draw_clip(dl, view);
@@ -733,9 +772,19 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
                 const LessonHighlight *hl = &set->hl[i];
                 const char *tok = hl->text;
                 if (training) break; /* a training slide has no run of a lesson model to point into */
-                if (hl->kind == LESSON_HL_SOURCE) tok = hl->n - 1 < d->g.ix.S ? d->g.ix.src_tokens[hl->n - 1] : NULL;
-                else if (hl->kind == LESSON_HL_TARGET) tok = hl->n - 1 < d->g.ix.n_steps ? d->g.ix.steps[hl->n - 1].chosen_token : NULL;
-                highlight_text(dl, th, k0, k1, tok, fmaxf(2, 3 * u));
+                int drawn;
+                if (hl->kind == LESSON_HL_VECTOR || hl->kind == LESSON_HL_CELL) drawn = highlight_marks(dl, th, m0, m1, hl, fmaxf(3, 4 * u));
+                else {
+                    if (hl->kind == LESSON_HL_SOURCE) tok = hl->n - 1 < d->g.ix.S ? d->g.ix.src_tokens[hl->n - 1] : NULL;
+                    else if (hl->kind == LESSON_HL_TARGET) tok = hl->n - 1 < d->g.ix.n_steps ? d->g.ix.steps[hl->n - 1].chosen_token : NULL;
+                    drawn = highlight_text(dl, th, k0, k1, tok, fmaxf(2, 3 * u));
+                }
+                if (!drawn && !d->hl_missing) {
+                    char hb[160];
+                    d->hl_missing = 1;
+                    snprintf(d->hl_missing_what, sizeof d->hl_missing_what, "slide %d: highlight %.150s (line %d) is not drawn by this view here",
+                             d->slide + 1, lesson_highlight_format(hl, hb, sizeof hb), hl->line);
+                }
             }
             draw_unclip(dl);
             if (d->message[0]) draw_text_fit(dl, view.x, view.y + view.h - draw_line_height(fsz), fsz, th->dec, d->message, view.w);

@@ -53,6 +53,8 @@ typedef struct Deck {
     char message[512];       /* a slide problem (model missing, decode failed), shown on the slide */
     int overflow;            /* the narration (or the title; the notes in deck_notes_frame) did not fit */
     char overflow_what[256];
+    int hl_missing;          /* a highlight of the slide drew no outline in the last frame (the view */
+    char hl_missing_what[256]; /* does not show that token, vector or cell there): which */
     float text_size;         /* narration pixel size chosen for the last frame */
     Rect view_area, narr_area; /* where the last frame put them */
     int view_cmd0, view_cmd1;  /* the view's draw commands in the last frame's DrawList */

@@ -107,6 +107,7 @@ void view_attention(const ViewCtx *c) {
     draw_text(dl, a.x, y, th->fs, th->dec, "query");
     snprintf(buf, sizeof buf, "%s (decoder state)", qname);
     vk_vector(c, (Rect){x0, y + 2, (a.w - left) * 0.5f, qh}, qv, nq, 1.0f, 0, buf);
+    if (qv) draw_mark(dl, MARK_DEC, luong ? s + 1 : s, 0, (Rect){x0, y + 2, (a.w - left) * 0.5f, qh}); /* the query is s_{i-1} (Luong: s_i) */
     draw_text(dl, x0 + (a.w - left) * 0.5f + 10 * sc, y, th->fs, th->fg_dim, qname);
 
     /* row labels */
@@ -158,6 +159,7 @@ void view_attention(const ViewCtx *c) {
         snprintf(buf, sizeof buf, "h%d (encoder state after \"%s\")", j + 1, tok);
         float hw = bw * 0.5f > 28 * sc ? 28 * sc : bw * 0.5f;
         vk_vector(c, (Rect){cx - hw / 2, hcol_y, hw, hcol_h}, h, nh, 1.0f, 1, buf);
+        if (h) draw_mark(dl, MARK_ENC, j + 1, 0, (Rect){cx - hw / 2, hcol_y, hw, hcol_h});
         /* energy bar */
         if (show_e) {
             if (!isfinite(e[j])) {
@@ -197,6 +199,7 @@ void view_attention(const ViewCtx *c) {
             Rect r = {x + bw * 0.15f, wbase - hgt, bw * 0.7f, hgt};
             draw_rect(dl, r, dragging ? (j == c->drag_j ? th->dec : th->dec_fill) : th->accent);
             draw_rect_line(dl, (Rect){x + bw * 0.15f, wbase - full, bw * 0.7f, full}, dragging && j == c->drag_j ? th->dec : th->grid, 1);
+            draw_mark(dl, MARK_CELL, s + 1, j + 1, (Rect){x + bw * 0.15f, wbase - full, bw * 0.7f, full}); /* a_j of this step */
             snprintf(buf, sizeof buf, "%.2f", w[j]);
             draw_text_centered(dl, cx, wbase - hgt - labs / 2 - 1, th->fs_small, th->fg, buf);
             wsum += w[j];
@@ -247,6 +250,7 @@ void view_attention(const ViewCtx *c) {
     if (show_c && cv) {
         snprintf(buf, sizeof buf, "context c%d (what the decoder reads at this step)", s + 1);
         vk_vector(c, cbox, cv, nc, 1.0f, 0, buf);
+        draw_mark(dl, MARK_CONTEXT, s + 1, 0, cbox);
         draw_text(dl, cbox.x + cbox.w + 10 * sc, cbox.y + cbox.h / 2 - lab / 2, th->fs_large, th->fg, "= c");
         Para p = {.c = c, .x = a.x, .y = cbox.y + cbox.h + 8 * sc, .w = a.w, .size = th->fs, .col = th->fg};
         snprintf(buf, sizeof buf, "c%d = ", s + 1);

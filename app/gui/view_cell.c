@@ -96,13 +96,20 @@ void view_cell(const ViewCtx *c) {
     Color vis = pending ? color_alpha(th->fg_dim, 120) : th->fg;
     draw_text(dl, ph.x, ph.y - lab, th->fs, th->fg, "prev_h");
     vk_vector(c, ph, hp, nhp, 1.0f, 1, dec ? "prev_h (decoder state before this step)" : "prev_h (encoder state before this word)");
+    /* lesson highlights: prev_h is s_{step} (0: the initial state) or h_{pos} (none before the first word) */
+    int ev_dir = dec ? 0 : (int)event_get_int(ev, "dir", 0), ev_top = dec || ix->enc_layers <= 1 || layer == ix->enc_layers - 1;
+    int mark_n = dec ? (int)event_get_int(ev, "step", 0) : (int)event_get_int(ev, "pos", 0);
+    if (hp && ev_dir == 0 && ev_top && (dec || mark_n > 0)) draw_mark(dl, dec ? MARK_DEC : MARK_ENC, mark_n, 0, ph);
     if (!dec && event_get_int(ev, "pos", 0) == 0 && event_get_int(ev, "dir", 0) == 0)
         draw_text(dl, ph.x, ph.y + ph.h + 4, th->fs_small, th->fg_dim, "h0 = zeros");
     draw_arrow(dl, ph.x + colw + 6, box_y + box_h / 2, box.x - 4, box_y + box_h / 2, th->fg, 2 * th->line, 12 * sc);
     /* next_h column */
     draw_text(dl, nhr.x + colw - draw_text_width(dl, th->fs, "next_h"), nhr.y - lab, th->fs, vis, "next_h");
     draw_arrow(dl, box.x + box.w + 4, box_y + box_h / 2, nhr.x - 6, box_y + box_h / 2, vis, 2 * th->line, 12 * sc);
-    if (!pending) vk_vector(c, nhr, h, nh, 1.0f, 1, "next_h (the new hidden state)");
+    if (!pending) {
+        vk_vector(c, nhr, h, nh, 1.0f, 1, "next_h (the new hidden state)");
+        if (h && ev_dir == 0 && ev_top) draw_mark(dl, dec ? MARK_DEC : MARK_ENC, mark_n + 1, 0, nhr);
+    }
     else draw_rect_line(dl, nhr, th->grid, 1);
 
     /* x strip below */
@@ -126,6 +133,7 @@ void view_cell(const ViewCtx *c) {
             draw_rect(dl, (Rect){sx - 1, xr.y - 6, 2, xh + 12}, th->fg);
             draw_text(dl, xr.x, xr.y - lab, th->fs_small, th->dec, "embedding of the previous word");
             draw_text(dl, sx + 4, xr.y - lab, th->fs_small, th->fg, "context c (attention)");
+            if (x_ready) draw_mark(dl, MARK_CONTEXT, mark_n + 1, 0, (Rect){sx, xr.y, xr.x + xr.w - sx, xh});
         }
     }
     draw_arrow(dl, box.x + box.w / 2, xr.y - 4, box.x + box.w / 2, box.y + box.h + 4, th->fg, 2 * th->line, 12 * sc);

@@ -120,6 +120,7 @@ void view_heatmap(const ViewCtx *c) {
                 float anim = (q->step == t && q->phase == PH_WEIGHTS) ? c->anim : 1;
                 Color col = theme_ramp(th, w[j] * anim);
                 draw_rect(dl, cell, col);
+                draw_mark(dl, MARK_CELL, t + 1, j + 1, cell);
                 if (cs >= 34 * sc && w[j] >= 0.005f) {
                     snprintf(buf, sizeof buf, "%.2f", w[j]);
                     draw_text_centered(dl, cell.x + cs / 2, cell.y + cs / 2, th->fs_small, theme_text_on(col), buf);

@@ -65,6 +65,7 @@ void view_seq2seq(const ViewCtx *c) {
             int shown = idx >= 0 && tl_enc_shown(ix, c->pos, idx);
             vk_box(c, box, shown ? th->enc_fill : th->bg, is_cur ? th->accent : shown ? th->enc : th->grid,
                    is_cur ? 3 * th->line : th->line, "enc", th->fs_small, shown ? th->enc : th->fg_dim);
+            if (shown) draw_mark(dl, MARK_ENC, i + 1, 0, box); /* the cell box stands for its h */
             if (draw_hot(dl, box)) draw_tooltip(dl, "encoder step %d: reads \"%s\"%s", i + 1, vk_tok(ix->src_tokens[i]), shown ? "" : " (not run yet)");
             if (shown && k + 1 < count)
                 draw_arrow(dl, x + bw + 1, cell_y + cell_h / 2, x + cell - 1, cell_y + cell_h / 2,
@@ -85,6 +86,7 @@ void view_seq2seq(const ViewCtx *c) {
         int chosen = tl_shown(ix, c->pos, s, PH_CHOSEN);
         vk_box(c, box, ran ? th->dec_fill : th->bg, is_cur ? th->accent : ran ? th->dec : th->grid, is_cur ? 3 * th->line : th->line,
                "dec", th->fs_small, ran ? th->dec : th->fg_dim);
+        if (ran) draw_mark(dl, MARK_DEC, s + 1, 0, box);
         if (draw_hot(dl, box)) draw_tooltip(dl, "decoder step %d%s", s + 1, ran ? "" : " (not run yet)");
         if (ran && k + 1 < count)
             draw_arrow(dl, x + bw + 1, cell_y + cell_h / 2, x + cell - 1, cell_y + cell_h / 2, th->dec, th->line * 1.5f, 8 * sc);

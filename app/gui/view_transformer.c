@@ -93,6 +93,7 @@ static void draw_map(const ViewCtx *c, const Panel *p, int layer, int head, floa
             float v = sqrtf(wts[k] > 0 ? wts[k] : 0); /* brightness = √weight: diffuse rows stay visible */
             if (p->kind != K_ENC && r == p->cur) v *= c->anim;
             draw_rect(dl, cell, theme_ramp(th, v));
+            if (p->kind == K_CROSS) draw_mark(dl, MARK_CELL, r + 1, k + 1, cell); /* output r on source word k */
             if (draw_hot(dl, cell)) {
                 const char *q = p->kind == K_ENC ? vk_tok(ix->src_tokens[r]) : dec_token(ix, r);
                 const char *key = p->kind == K_MASKED ? dec_token(ix, k) : vk_tok(ix->src_tokens[k]);

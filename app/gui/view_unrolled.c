@@ -78,6 +78,7 @@ void view_unrolled(const ViewCtx *c) {
                     snprintf(what, sizeof what, "h%d (after \"%s\"%s)", pos + 1, event_get_str(e, "token"),
                              ix->enc_dirs > 1 ? (d ? ", backward" : ", forward") : "");
                     vk_vector(c, col, h, nh, 1.0f, 1, what);
+                    if (l == ix->enc_layers - 1) draw_mark(dl, MARK_ENC, pos + 1, 0, col); /* h_j: the top layer (both directions) */
                     draw_arrow(dl, x + bw / 2, by - 1, x + bw / 2, col.y + col.h + 2, th->enc, th->line, 7 * sc);
                     char hl[16];
                     snprintf(hl, sizeof hl, "h%d", pos + 1);

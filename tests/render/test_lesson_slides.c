@@ -6,6 +6,7 @@
  *  - lesson positions resolve to the right timeline positions;
  *  - highlights, pen strokes (cleared on the next slide) and blanking. */
 #include <dirent.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,7 +95,9 @@ static void render_all(const char *lang, int w, int h, int *slides_seen) {
             backend_draw(r.cv.backend, &r.dl, theme_by_index(d.g.theme)->bg);
             SDL_RenderPresent(r.cv.renderer);
             if (d.overflow || d.message[0]) fprintf(stderr, "%s slide %d at %dx%d: %s %s\n", paths[i], s + 1, w, h, d.overflow_what, d.message);
+            if (d.hl_missing) fprintf(stderr, "%s at %dx%d: %s\n", paths[i], w, h, d.hl_missing_what);
             assert_false(d.overflow);
+            assert_false(d.hl_missing); /* every highlight of a shipped slide is drawn */
             assert_false(r.dl.oom);
             assert_string_equal(d.message, "");
             /* readable: never below 22 px at 1080 lines (scaled for smaller windows) */
@@ -308,6 +311,98 @@ static void test_training_names_match_the_gui(void **state) {
     assert_int_equal(VIEW_TRAINING, (ViewId)LESSON_VIEW_TRAINING);
 }
 
+/* Accent outlines drawn after the view (the highlights), from command k on. */
+static int outlines_after(const DrawList *dl, int k, Color c) {
+    int n = 0;
+    for (; k < dl->count; k++)
+        if (dl->cmds[k].kind == DRAW_RECT_LINE && !memcmp(&dl->cmds[k].color, &c, sizeof c)) n++;
+    return n;
+}
+
+/* The mark of (kind, i, j) in the frame, or NULL. */
+static const DrawMark *find_mark(const DrawList *dl, DrawMarkKind kind, int i, int j) {
+    for (int k = 0; k < dl->n_marks; k++)
+        if (dl->marks[k].kind == kind && dl->marks[k].i == i && dl->marks[k].j == j) return &dl->marks[k];
+    return NULL;
+}
+
+/* Vector and cell highlights: the views mark what they draw (h_j, s_i, c_i, attention cells)
+ * and the slide outlines exactly the marked objects it names, around them (outside the
+ * rect), zoomed with the view; one the view does not draw is reported. */
+static void test_vector_and_cell_highlights(void **state) {
+    char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "## heatmap\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d\nview: heatmap\nhighlight: cell 2 3\n```\n"
+                       "## attention\n```attnstep\nview: attention\nposition: step 3 context\nhighlight: vector enc 2\n"
+                       "highlight: vector dec 2\nhighlight: vector context 3\nhighlight: cell 3 3\n```\n"
+                       "## zoomed\n```attnstep\nview: heatmap\nhighlight: cell 1 4\nzoom: 2 at 0.5,0.5\n```\n"
+                       "## not drawn\n```attnstep\nview: attention\nposition: step 3 context\nhighlight: cell 2 3\n```\n"
+                       "## cell view\n```attnstep\nview: cell\nposition: step 2\nhighlight: vector dec 1\nhighlight: vector dec 2\n"
+                       "highlight: vector context 2\n```\n"
+                       "## unrolled\n```attnstep\nview: unrolled\nposition: encoder step 3\nhighlight: vector enc 3\n```\n"
+                       "## seq2seq\n```attnstep\nview: seq2seq\nposition: step 2\nhighlight: vector enc 4\nhighlight: vector dec 2\n```\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Renderer r;
+    assert_int_equal(ru_open(&r, 1280, 720), 0);
+    Deck d;
+    Status st = {{0}};
+    assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
+    assert_int_equal(d.lesson->n_errors + d.lesson->n_warnings, 1); /* the "not drawn" slide: a warning */
+    const Theme *th = theme_by_index(d.g.theme);
+    static const int expect[] = {1, 4, 1, 0, 3, 1, 2};
+    for (int s = 0; s < 7; s++) {
+        deck_goto(&d, s);
+        draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+        deck_frame(&d, &r.dl, 1280, 720, NULL);
+        if (d.hl_missing) fprintf(stderr, "%s\n", d.hl_missing_what);
+        assert_int_equal(outlines_after(&r.dl, d.view_cmd1, th->accent), expect[s]);
+        assert_int_equal(d.hl_missing, s == 3);
+        assert_false(d.overflow);
+        if (s == 0) {
+            /* the outline is around the marked cell (outside it) */
+            const DrawMark *m = find_mark(&r.dl, MARK_CELL, 2, 3);
+            assert_non_null(m);
+            int k = d.view_cmd1;
+            while (k < r.dl.count && !(r.dl.cmds[k].kind == DRAW_RECT_LINE && !memcmp(&r.dl.cmds[k].color, &th->accent, sizeof th->accent))) k++;
+            const DrawCmd *o = &r.dl.cmds[k];
+            assert_true(o->x0 < m->r.x && o->y0 < m->r.y && o->x0 + o->x1 > m->r.x + m->r.w && o->y0 + o->y1 > m->r.y + m->r.h);
+            assert_true(o->x1 < m->r.w * 1.6f); /* and close to it */
+            /* every heatmap cell is marked: 5 rows x 5 columns */
+            int cells = 0;
+            for (int q = 0; q < r.dl.n_marks; q++) cells += r.dl.marks[q].kind == MARK_CELL;
+            assert_int_equal(cells, 25);
+        }
+        if (s == 1) {
+            /* view 4 at step 3 (Bahdanau): every h_j, the query s2, c3, the weights of step 3 */
+            for (int j = 1; j <= 5; j++) assert_non_null(find_mark(&r.dl, MARK_ENC, j, 0));
+            assert_non_null(find_mark(&r.dl, MARK_DEC, 2, 0));
+            assert_null(find_mark(&r.dl, MARK_DEC, 3, 0));
+            assert_non_null(find_mark(&r.dl, MARK_CONTEXT, 3, 0));
+            assert_non_null(find_mark(&r.dl, MARK_CELL, 3, 5));
+            assert_null(find_mark(&r.dl, MARK_CELL, 2, 5));
+        }
+        if (s == 2) {
+            /* zoomed 2x about the centre: the mark is twice as large as unzoomed */
+            const DrawMark *m = find_mark(&r.dl, MARK_CELL, 1, 4);
+            assert_non_null(m);
+            float zw = m->r.w;
+            d.user_zoom = 1;
+            d.lesson->slides[2].set.zoom = 1;
+            draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
+            deck_frame(&d, &r.dl, 1280, 720, NULL);
+            m = find_mark(&r.dl, MARK_CELL, 1, 4);
+            assert_non_null(m);
+            assert_true(fabsf(zw - 2 * m->r.w) < 2);
+        }
+        if (s == 3) assert_non_null(strstr(d.hl_missing_what, "slide 4: highlight cell 2 3 (line"));
+    }
+    deck_close(&d);
+    unlink(path);
+    ru_close(&r);
+}
+
 /* A training slide trains synchronously and deterministically: reaching 60 steps through
  * slides at 0 and 30 (the controller is trained on) gives the numbers of a fresh 60-step
  * run; the snapshot directive selects the strip's snapshot; a training slide's view draws. */
@@ -413,6 +508,7 @@ int main(void) {
         cmocka_unit_test(test_layout_reports_overflow_and_wraps),
         cmocka_unit_test(test_positions_resolve),
         cmocka_unit_test(test_highlight_pen_blank),
+        cmocka_unit_test(test_vector_and_cell_highlights),
         cmocka_unit_test(test_notes_placeholder_only_without_notes),
         cmocka_unit_test(test_training_names_match_the_gui),
         cmocka_unit_test(test_training_slides_deterministic),
