@@ -2,13 +2,15 @@
  *
  * Builds the vocabularies from corpus_vocab, a fresh model (train_model_new) or, with
  * --resume, the checkpoint at --out (model + FILE.opt.safetensors, continuing bit-for-bit
- * with the settings stored in the model's `train_config` metadata), then runs Adam steps,
- * printing a progress line and checkpointing (atomically) at every dev evaluation.
- * docs/training.md documents every option. */
+ * with the settings stored in the model's `train_config` metadata unless an option on the
+ * command line overrides one: resume_settings), then runs Adam steps, printing a progress
+ * line and checkpointing (atomically) at every dev evaluation.
+ * docs/training.md documents every option and the --resume rules. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +26,9 @@
 static void usage(FILE *out) {
     fprintf(out,
             "usage: attnstep train --task reverse|dates|translate --out FILE [options]\n"
-            "       attnstep train --out FILE --resume --steps N [--threads T] [--dev-every N]\n"
+            "       attnstep train --out FILE --resume [--steps N] [optimisation/run options to override]\n"
             "\n"
-            "model (a new model; --resume takes them from the checkpoint):\n"
+            "model (a new model; not with --resume):\n"
             "  --arch tutorial-gru-bahdanau|rnn-seq2seq|tutorial-transformer   (default tutorial-gru-bahdanau)\n"
             "  Transformer: --d D (64)  --heads N (4)  --ffn F (4D)  --enc-layers L (2)  --dec-layers L (2)  --norm-first\n"
             "  --hidden H (128)  --emb E (= H)  --layers L (1)  --bidirectional  --cell gru|lstm|elman\n"
@@ -44,9 +46,14 @@ static void usage(FILE *out) {
             "  --clip C (1.0, global gradient norm; 0 = off)  --dropout P (0)  --seed S (1)\n"
             "run:\n"
             "  --out FILE  checkpoint/model path (FILE.opt.safetensors holds the optimiser state)\n"
-            "  --resume  --threads T (1: worker threads splitting each batch; resume uses the stored value)\n"
-            "  --dev-every N (250; also the checkpoint interval)\n"
-            "  --log-every N (50)\n");
+            "  --threads T (1: worker threads splitting each batch)\n"
+            "  --dev-every N (250; also the checkpoint interval)  --log-every N (50)\n"
+            "  --resume  continue the checkpoint at --out with the settings stored in it (the\n"
+            "            optimisation and run options, --n-train, --n-dev, --data-seed); one given\n"
+            "            overrides its stored value, with a note saying what that changes (--seed\n"
+            "            cannot change); --steps is the total, not extra steps; the model options,\n"
+            "            --name, --task, --lang, --symbols, --min-len, --max-len and\n"
+            "            --max-src-len-data are refused (the checkpoint fixes them)\n");
 }
 
 typedef struct Opts {
@@ -122,45 +129,224 @@ static char *corpus_json(const CorpusConfig *cc) {
     return s;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The run settings of a checkpoint (metadata train_config) and --resume      */
+/* ------------------------------------------------------------------------ */
+
+/* What a changed setting does to a resumed run (the note printed when an option overrides
+ * the checkpoint's value). */
+typedef enum SetEffect {
+    EFFECT_WEIGHTS,  /* the optimisation from here on: the weights differ from an uninterrupted run's */
+    EFFECT_ROUNDING, /* --threads: the same sums in another grouping, the weights differ by rounding */
+    EFFECT_INTERVAL, /* --dev-every: checkpoints and dev evaluations; weights unaffected, train_loss and dev figures differ */
+    EFFECT_DEV_SET,  /* --n-dev: the dev figures only */
+    EFFECT_NONE,     /* --log-every: the progress lines only */
+    EFFECT_STEPS,    /* --steps: the total; changes the linear schedule's decay */
+    EFFECT_FIXED,    /* --seed: consumed at the start, the generator state continues: cannot change */
+} SetEffect;
+
+typedef enum SetKind { SET_INT, SET_LONG, SET_DOUBLE, SET_STR, SET_U64 } SetKind;
+
+/* One setting: its option, its train_config key (written in this order), where it lives in
+ * Opts. Every key here is stored in a fresh run's checkpoints, and --resume takes each from
+ * the checkpoint unless its option is on the command line (docs/training.md). */
+typedef struct Setting {
+    const char *opt, *key;
+    SetKind kind;
+    size_t off;
+    SetEffect effect;
+} Setting;
+
+static const Setting SETTINGS[] = {
+    {"--batch", "batch", SET_INT, offsetof(Opts, batch), EFFECT_WEIGHTS},
+    {"--lr", "lr", SET_DOUBLE, offsetof(Opts, lr), EFFECT_WEIGHTS},
+    {"--schedule", "schedule", SET_STR, offsetof(Opts, schedule), EFFECT_WEIGHTS},
+    {"--warmup", "warmup", SET_INT, offsetof(Opts, warmup), EFFECT_WEIGHTS},
+    {"--clip", "clip", SET_DOUBLE, offsetof(Opts, clip), EFFECT_WEIGHTS},
+    {"--dropout", "dropout", SET_DOUBLE, offsetof(Opts, dropout), EFFECT_WEIGHTS},
+    {"--seed", "seed", SET_U64, offsetof(Opts, seed), EFFECT_FIXED},
+    {"--data-seed", "data_seed", SET_U64, offsetof(Opts, data_seed), EFFECT_WEIGHTS},
+    {"--n-train", "n_train", SET_INT, offsetof(Opts, n_train), EFFECT_WEIGHTS},
+    {"--n-dev", "n_dev", SET_INT, offsetof(Opts, n_dev), EFFECT_DEV_SET},
+    {"--steps", "steps", SET_LONG, offsetof(Opts, steps), EFFECT_STEPS},
+    {"--threads", "threads", SET_INT, offsetof(Opts, threads), EFFECT_ROUNDING},
+    {"--dev-every", "dev_every", SET_INT, offsetof(Opts, dev_every), EFFECT_INTERVAL},
+    {"--log-every", "log_every", SET_INT, offsetof(Opts, log_every), EFFECT_NONE},
+};
+#define N_SETTINGS ((int)(sizeof SETTINGS / sizeof SETTINGS[0]))
+
+/* Options that define the model, its vocabularies or its corpus: a checkpoint fixes them,
+ * so --resume refuses them instead of ignoring them. */
+static const char *const MODEL_OPTS[] = {
+    "--task", "--lang", "--symbols", "--min-len", "--max-len", "--max-src-len-data", "--arch", "--cell",
+    "--nonlinearity", "--hidden", "--emb", "--layers", "--bidirectional", "--attention", "--window", "--window-d",
+    "--query", "--input-feed", "--dec-init", "--query-context", "--query-lang", "--max-src-len", "--d", "--heads",
+    "--ffn", "--enc-layers", "--dec-layers", "--norm-first", "--name"};
+
+static int setting_index(const char *opt) {
+    for (int k = 0; k < N_SETTINGS; k++)
+        if (!strcmp(opt, SETTINGS[k].opt)) return k;
+    return -1;
+}
+
+static int is_model_opt(const char *opt) {
+    for (size_t k = 0; k < sizeof MODEL_OPTS / sizeof MODEL_OPTS[0]; k++)
+        if (!strcmp(opt, MODEL_OPTS[k])) return 1;
+    return 0;
+}
+
+static void *setting_ptr(const Setting *s, Opts *o) { return (char *)o + s->off; }
+static const void *setting_cptr(const Setting *s, const Opts *o) { return (const char *)o + s->off; }
+
+static void setting_format(char *buf, size_t n, const Setting *s, const Opts *o) {
+    const void *p = setting_cptr(s, o);
+    switch (s->kind) {
+    case SET_INT: snprintf(buf, n, "%d", *(const int *)p); break;
+    case SET_LONG: snprintf(buf, n, "%ld", *(const long *)p); break;
+    case SET_DOUBLE: snprintf(buf, n, "%g", *(const double *)p); break;
+    case SET_STR: snprintf(buf, n, "%.40s", *(const char *const *)p); break;
+    case SET_U64: snprintf(buf, n, "%" PRIu64, *(const uint64_t *)p); break;
+    }
+}
+
+static int setting_equal(const Setting *s, const Opts *a, const Opts *b) {
+    const void *p = setting_cptr(s, a), *q = setting_cptr(s, b);
+    switch (s->kind) {
+    case SET_INT: return *(const int *)p == *(const int *)q;
+    case SET_LONG: return *(const long *)p == *(const long *)q;
+    case SET_DOUBLE: return *(const double *)p == *(const double *)q;
+    case SET_STR: return !strcmp(*(const char *const *)p, *(const char *const *)q);
+    case SET_U64: return *(const uint64_t *)p == *(const uint64_t *)q;
+    }
+    return 0;
+}
+
+static void setting_copy(const Setting *s, Opts *dst, const Opts *src) {
+    size_t n = s->kind == SET_INT ? sizeof(int) : s->kind == SET_LONG ? sizeof(long) : s->kind == SET_DOUBLE ? sizeof(double)
+             : s->kind == SET_STR ? sizeof(const char *) : sizeof(uint64_t);
+    memcpy(setting_ptr(s, dst), setting_cptr(s, src), n);
+}
+
+/* The settings in force, as the train_config metadata (seeds as strings: 64 bits). */
 static char *train_config_json(const Opts *o) {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "batch", o->batch);
-    cJSON_AddNumberToObject(j, "lr", o->lr);
-    cJSON_AddStringToObject(j, "schedule", o->schedule);
-    cJSON_AddNumberToObject(j, "warmup", o->warmup);
-    cJSON_AddNumberToObject(j, "clip", o->clip);
-    cJSON_AddNumberToObject(j, "dropout", o->dropout);
-    char seed[32], dseed[32];
-    snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
-    snprintf(dseed, sizeof dseed, "%" PRIu64, o->data_seed);
-    cJSON_AddStringToObject(j, "seed", seed);
-    cJSON_AddStringToObject(j, "data_seed", dseed);
-    cJSON_AddNumberToObject(j, "n_train", o->n_train);
-    cJSON_AddNumberToObject(j, "n_dev", o->n_dev);
-    cJSON_AddNumberToObject(j, "steps", (double)o->steps);
-    cJSON_AddNumberToObject(j, "threads", o->threads);
+    for (int k = 0; k < N_SETTINGS; k++) {
+        const Setting *s = &SETTINGS[k];
+        const void *p = setting_cptr(s, o);
+        char buf[32];
+        switch (s->kind) {
+        case SET_INT: cJSON_AddNumberToObject(j, s->key, *(const int *)p); break;
+        case SET_LONG: cJSON_AddNumberToObject(j, s->key, (double)*(const long *)p); break;
+        case SET_DOUBLE: cJSON_AddNumberToObject(j, s->key, *(const double *)p); break;
+        case SET_STR: cJSON_AddStringToObject(j, s->key, *(const char *const *)p); break;
+        case SET_U64: setting_format(buf, sizeof buf, s, o); cJSON_AddStringToObject(j, s->key, buf); break;
+        }
+    }
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     return s;
 }
 
-/* Restores the optimisation/data settings a checkpoint was started with. */
-static int apply_train_config(const char *json, Opts *o) {
+/* Reads a checkpoint's train_config into o: each key present (of the right type) replaces
+ * o's value and sets bit k of *stored. -1 when json is NULL or not a JSON object. */
+static int read_train_config(const char *json, Opts *o, unsigned *stored) {
+    *stored = 0;
     cJSON *j = json ? cJSON_Parse(json) : NULL;
-    if (!j) return -1;
-    const cJSON *v;
-    if ((v = cJSON_GetObjectItem(j, "batch"))) o->batch = v->valueint;
-    if ((v = cJSON_GetObjectItem(j, "lr"))) o->lr = v->valuedouble;
-    if ((v = cJSON_GetObjectItem(j, "schedule")) && cJSON_IsString(v)) o->schedule = !strcmp(v->valuestring, "linear") ? "linear" : "constant";
-    if ((v = cJSON_GetObjectItem(j, "warmup"))) o->warmup = v->valueint;
-    if ((v = cJSON_GetObjectItem(j, "clip"))) o->clip = v->valuedouble;
-    if ((v = cJSON_GetObjectItem(j, "dropout"))) o->dropout = v->valuedouble;
-    if ((v = cJSON_GetObjectItem(j, "seed")) && cJSON_IsString(v)) o->seed = strtoull(v->valuestring, NULL, 10);
-    if ((v = cJSON_GetObjectItem(j, "data_seed")) && cJSON_IsString(v)) o->data_seed = strtoull(v->valuestring, NULL, 10);
-    if ((v = cJSON_GetObjectItem(j, "n_train"))) o->n_train = v->valueint;
-    if ((v = cJSON_GetObjectItem(j, "n_dev"))) o->n_dev = v->valueint;
-    if ((v = cJSON_GetObjectItem(j, "threads"))) o->threads = v->valueint;
+    if (!cJSON_IsObject(j)) { cJSON_Delete(j); return -1; }
+    for (int k = 0; k < N_SETTINGS; k++) {
+        const Setting *s = &SETTINGS[k];
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, s->key);
+        void *p = setting_ptr(s, o);
+        if (s->kind == SET_STR || s->kind == SET_U64) {
+            if (!cJSON_IsString(v)) continue;
+            if (s->kind == SET_STR) *(const char **)p = !strcmp(v->valuestring, "linear") ? "linear" : "constant"; /* schedule */
+            else *(uint64_t *)p = strtoull(v->valuestring, NULL, 10);
+        } else {
+            if (!cJSON_IsNumber(v)) continue;
+            if (s->kind == SET_INT) *(int *)p = v->valueint;
+            else if (s->kind == SET_LONG) *(long *)p = (long)v->valuedouble;
+            else *(double *)p = v->valuedouble;
+        }
+        *stored |= 1u << k;
+    }
     cJSON_Delete(j);
+    return 0;
+}
+
+/* --resume: o holds the command line (defaults where an option was not given; bit k of
+ * given set when SETTINGS[k]'s option was) and becomes the settings the run continues with:
+ * the checkpoint's train_config, overridden by each option given. An override that differs
+ * from the stored value gets a note on stderr saying what it changes (none for --log-every);
+ * a setting the checkpoint does not record falls back to the default with a note, except
+ * --steps, which must then be given. at_step: the checkpoint's step (-1 if unknown).
+ * Returns 0, or 2 (usage: --seed changed, --steps missing or not past at_step) or 1 (no
+ * train_config) after printing the message. */
+static int resume_settings(Opts *o, unsigned given, const char *train_config, long at_step) {
+    Opts cli = *o;
+    unsigned stored;
+    if (read_train_config(train_config, o, &stored)) {
+        fprintf(stderr, "train: %.200s has no train_config metadata: it was not written by attnstep train\n", o->out);
+        return 1;
+    }
+    long ck_steps = o->steps;
+    for (int k = 0; k < N_SETTINGS; k++) {
+        const Setting *s = &SETTINGS[k];
+        unsigned bit = 1u << k;
+        char now[64], was[64];
+        setting_format(now, sizeof now, s, &cli);
+        setting_format(was, sizeof was, s, o);
+        if (!(stored & bit)) {
+            if (s->effect == EFFECT_STEPS && !(given & bit)) {
+                fprintf(stderr, "train: %.200s does not record how many steps its run was to take: pass --steps N (the total)\n", o->out);
+                return 2;
+            }
+            if (!(given & bit))
+                fprintf(stderr, "train: note: the checkpoint does not record %s: using the default %s\n", s->opt, now);
+            setting_copy(s, o, &cli);
+            continue;
+        }
+        if (!(given & bit) || setting_equal(s, &cli, o)) continue;
+        switch (s->effect) {
+        case EFFECT_FIXED:
+            fprintf(stderr, "train: %s cannot change on --resume (the checkpoint's is %s): batch sampling and dropout continue from the generator state saved with it\n", s->opt, was);
+            return 2;
+        case EFFECT_WEIGHTS:
+            fprintf(stderr, "train: note: %s %s overrides the checkpoint's %s: from step %ld on, the weights differ from those of a run that never stopped\n",
+                    s->opt, now, was, at_step + 1);
+            break;
+        case EFFECT_ROUNDING:
+            fprintf(stderr, "train: note: %s %s overrides the checkpoint's %s: each batch gradient is summed in %s blocks instead of %s, so from step %ld on the weights differ (by rounding) from those of a run that never stopped\n",
+                    s->opt, now, was, now, was, at_step + 1);
+            break;
+        case EFFECT_INTERVAL:
+            fprintf(stderr, "train: note: %s %s overrides the checkpoint's %s: the weights are unaffected, but checkpoints and dev evaluations come every %s steps, so the train_loss and dev figures stored in the checkpoints differ from those of a run that never stopped\n",
+                    s->opt, now, was, now);
+            break;
+        case EFFECT_DEV_SET:
+            fprintf(stderr, "train: note: %s %s overrides the checkpoint's %s: the weights are unaffected, but the dev figures are measured on %s examples instead of %s\n",
+                    s->opt, now, was, now, was);
+            break;
+        case EFFECT_STEPS: /* below, once the schedule is known */
+        case EFFECT_NONE: break;
+        }
+        setting_copy(s, o, &cli);
+    }
+    if (at_step >= 0 && o->steps < at_step) {
+        fprintf(stderr, "train: the checkpoint is already at step %ld: --steps is the total number of steps, not the number to add (pass more than %ld to continue)\n", at_step, at_step);
+        return 2;
+    }
+    if (o->steps != ck_steps && (stored & (1u << setting_index("--steps"))) && !strcmp(o->schedule, "linear") && at_step >= 0) {
+        TrainConfig a, b;
+        train_config_default(&a);
+        a.lr = (float)o->lr;
+        a.schedule = TRAIN_LR_WARMUP_LINEAR;
+        a.warmup = o->warmup;
+        b = a;
+        a.total_steps = (int)ck_steps;
+        b.total_steps = (int)o->steps;
+        fprintf(stderr, "train: note: --steps %ld overrides the checkpoint's %ld: the linear schedule now decays to 0 at step %ld instead of %ld, so step %ld runs at learning rate %.3g instead of %.3g and the weights differ from those of a run of either length that never stopped\n",
+                o->steps, ck_steps, o->steps, ck_steps, at_step + 1, train_lr(&b, at_step), train_lr(&a, at_step));
+    }
     return 0;
 }
 
@@ -211,10 +397,14 @@ int cmd_train(int argc, char **argv) {
               .query = "prev", .dec_init = "last", .lang = "both", .schedule = "constant", .hidden = 128, .emb = 0, .layers = 1,
               .window_d = 3, .n_train = 20000, .n_dev = 300, .symbols = -1, .min_len = -1, .max_len = -1, .steps = 2000,
               .batch = 32, .threads = 1, .dev_every = 250, .log_every = 50, .lr = 1e-3, .clip = 1.0, .seed = 1, .data_seed = 1};
-    int steps_given = 0, threads_given = 0;
+    unsigned given = 0;          /* bit k: SETTINGS[k]'s option is on the command line */
+    const char *model_opt = NULL; /* the first option that defines the model or its corpus */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
+        int si = setting_index(a);
+        if (si >= 0) given |= 1u << si;
+        if (!model_opt && is_model_opt(a)) model_opt = a;
         int flag = 1;
         if (!strcmp(a, "--bidirectional")) o.bi = 1;
         else if (!strcmp(a, "--input-feed")) o.feed = 1;
@@ -242,7 +432,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--schedule")) o.schedule = v;
         else if (!strcmp(a, "--seed")) { if (num(a, v, 0, 1e18, &d)) return 2; o.seed = (uint64_t)d; }
         else if (!strcmp(a, "--data-seed")) { if (num(a, v, 0, 1e18, &d)) return 2; o.data_seed = (uint64_t)d; }
-        else if (!strcmp(a, "--steps")) { if (num(a, v, 1, 1e9, &d)) return 2; o.steps = (long)d; steps_given = 1; }
+        else if (!strcmp(a, "--steps")) { if (num(a, v, 1, 1e9, &d)) return 2; o.steps = (long)d; }
         NUM("--hidden", 2, 4096, o.hidden)
         NUM("--emb", 1, 4096, o.emb)
         NUM("--d", 2, 4096, o.tfm_d)
@@ -261,7 +451,7 @@ int cmd_train(int argc, char **argv) {
         NUM("--max-src-len-data", 0, SEQ2SEQ_MAX_SOURCE - 1, o.max_src_data)
         NUM("--batch", 1, 4096, o.batch)
         NUM("--warmup", 0, 1e9, o.warmup)
-        else if (!strcmp(a, "--threads")) { if (num(a, v, 1, TRAIN_MAX_THREADS, &d)) return 2; o.threads = (int)d; threads_given = 1; }
+        else if (!strcmp(a, "--threads")) { if (num(a, v, 1, TRAIN_MAX_THREADS, &d)) return 2; o.threads = (int)d; }
         NUM("--dev-every", 1, 1e9, o.dev_every)
         NUM("--log-every", 1, 1e9, o.log_every)
         NUM("--lr", 0, 10, o.lr)
@@ -285,19 +475,25 @@ int cmd_train(int argc, char **argv) {
     TrainData dtrain = {0}, ddev = {0};
     Trainer *tr = NULL;
 
+    long ck_step = -1; /* --resume: the checkpoint's step (train_steps), -1 when unknown */
     if (o.resume) {
+        if (model_opt) {
+            fprintf(stderr, "train: %.60s cannot be used with --resume: the model, its vocabularies and its corpus come from the checkpoint (drop the option)\n", model_opt);
+            return 2;
+        }
         struct stat sb;
         if (stat(o.out, &sb)) { fprintf(stderr, "train: --resume: no checkpoint at %s\n", o.out); return 1; }
         if (load_any(o.out, &m, &tm, &st)) { fprintf(stderr, "train: %s\n", st.message); return 1; }
-        long want_steps = o.steps;
-        int want_threads = o.threads;
         if (tm) o.arch = "tutorial-transformer";
-        if (apply_train_config(tm ? transformer_meta(tm, "train_config") : seq2seq_meta(m, "train_config"), &o)) {
-            fprintf(stderr, "train: %s has no train_config metadata: it was not written by attnstep train\n", o.out);
+        const char *at = tm ? transformer_meta(tm, "train_steps") : seq2seq_meta(m, "train_steps");
+        ck_step = at ? strtol(at, NULL, 10) : -1;
+        if ((rc = resume_settings(&o, given, tm ? transformer_meta(tm, "train_config") : seq2seq_meta(m, "train_config"), ck_step))) goto done;
+        rc = 1;
+        if (ck_step >= 0 && o.steps == ck_step) {
+            fprintf(stderr, "train: nothing to do: %.200s is already at step %ld of %ld (pass a larger --steps to continue)\n", o.out, ck_step, o.steps);
+            rc = 0;
             goto done;
         }
-        if (steps_given) o.steps = want_steps;
-        if (threads_given) o.threads = want_threads; /* allowed, but no longer bit-for-bit */
         if (train_cli_corpus_config(tm ? transformer_meta(tm, "corpus") : seq2seq_meta(m, "corpus"), &cc, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     } else {
         if (!o.task) { fprintf(stderr, "train: --task reverse|dates|translate is required\n"); return 2; }
@@ -389,6 +585,11 @@ int cmd_train(int argc, char **argv) {
     if (!(tr = tm ? trainer_new_transformer(tm, &tc, dtrain.max_src, dtrain.max_tgt, &st) : trainer_new(m, &tc, dtrain.max_src, dtrain.max_tgt, &st))) { fprintf(stderr, "train: %s\n", st.message); goto done; }
     if (o.resume) {
         if (trainer_load_opt(tr, o.out, &st)) { fprintf(stderr, "train: %s\n", st.message); goto done; }
+        if (tr->step > o.steps) {
+            fprintf(stderr, "train: the checkpoint is already at step %ld: --steps is the total number of steps, not the number to add (pass more than %ld to continue)\n", tr->step, tr->step);
+            rc = 2;
+            goto done;
+        }
         fprintf(stderr, "train: resuming %s at step %ld of %ld\n", o.out, tr->step, o.steps);
     } else {
         fprintf(stderr, "train: %s %s on %s: %ld parameters, %d training / %d dev examples, %ld steps of %d\n",
