@@ -8,6 +8,7 @@
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
 
+#include "i18n.h"
 #include "backend.h"
 #include "font.h"
 #include "gui.h"
@@ -15,8 +16,9 @@
 #include "monkey.h"
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: attnstep [gui] [--model FILE] [--input \"sentence\"] [--beam K] [--theme T] [--view V] [--trace FILE]\n"
-                 "opens the stepper window (default model: assets/models/default.safetensors or the best trained model)\n");
+    fprintf(out, "usage: attnstep [gui] [--model FILE] [--input \"sentence\"] [--beam K] [--theme T] [--view V] [--trace FILE] [--lang en|zh]\n"
+                 "opens the stepper window (default model: assets/models/default.safetensors or the best trained model);\n"
+                 "--lang zh: the window's own labels, captions and messages in Chinese\n");
 }
 
 static void save_screenshot(SDL_Renderer *r, GuiState *g) {
@@ -33,9 +35,9 @@ static void save_screenshot(SDL_Renderer *r, GuiState *g) {
     }
     Status st = {{0}};
     if (SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) || save_png(s, path, &st))
-        snprintf(g->message, sizeof g->message, "screenshot failed: %.400s", st.message[0] ? st.message : SDL_GetError());
+        snprintf(g->message, sizeof g->message, TR("screenshot failed: %.400s"), st.message[0] ? st.message : SDL_GetError());
     else
-        snprintf(g->message, sizeof g->message, "saved %s", path);
+        snprintf(g->message, sizeof g->message, TR("saved %s"), path);
     g->message_error = 0;
     SDL_FreeSurface(s);
 }
@@ -51,18 +53,18 @@ static void export_trace(GuiState *g) {
     }
     snprintf(cp, sizeof cp, "attnstep-attention-%d.csv", i);
     Status st = {{0}};
-    if (gui_export(g, jp, cp, &st)) { snprintf(g->message, sizeof g->message, "export failed: %.400s", st.message); g->message_error = 1; }
-    else { snprintf(g->message, sizeof g->message, "exported %s and %s", jp, cp); g->message_error = 0; }
+    if (gui_export(g, jp, cp, &st)) { snprintf(g->message, sizeof g->message, TR("export failed: %.400s"), st.message); g->message_error = 1; }
+    else { snprintf(g->message, sizeof g->message, TR("exported %s and %s"), jp, cp); g->message_error = 0; }
     if (!g->message_error && (g->view == VIEW_BEAM || g->view == VIEW_COMPARE)) { /* and the comparison / tree */
         char kp[64], tp[64];
         snprintf(kp, sizeof kp, "attnstep-compare-%d.csv", i);
         snprintf(tp, sizeof tp, "attnstep-tree-%d.json", i);
         int have_tree = g->ix.is_beam || (g->have_alt && g->alt_ix.is_beam);
         if (gui_export_compare(g, g->have_alt ? kp : NULL, have_tree ? tp : NULL, &st)) {
-            snprintf(g->message, sizeof g->message, "export failed: %.400s", st.message);
+            snprintf(g->message, sizeof g->message, TR("export failed: %.400s"), st.message);
             g->message_error = 1;
         } else
-            snprintf(g->message, sizeof g->message, "exported %s, %s%s%s%s%s", jp, cp, g->have_alt ? ", " : "", g->have_alt ? kp : "",
+            snprintf(g->message, sizeof g->message, TR("exported %s, %s%s%s%s%s"), jp, cp, g->have_alt ? ", " : "", g->have_alt ? kp : "",
                      have_tree ? ", " : "", have_tree ? tp : "");
     }
 }
@@ -120,7 +122,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
         Status st = {{0}};
         if (g->have_whatif) gui_whatif_reset(g);
         else if (g->have_ix && g->ix.sel_node >= 0) gui_select_node(g, -1, &st);
-        snprintf(g->message, sizeof g->message, "reset: the model's own choice");
+        snprintf(g->message, sizeof g->message, TR("reset: the model's own choice"));
         g->message_error = 0;
         break;
     }
@@ -129,7 +131,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
             g->pick = (ViewPick){PICK_TOKEN, g->ix.hyps[g->ix.sel_node].step, g->ix.hyps[g->ix.sel_node].token, -1, 0};
             gui_apply_pick(g);
         } else {
-            snprintf(g->message, sizeof g->message, "F forces the selected beam-tree node: click a node in view 6 first");
+            snprintf(g->message, sizeof g->message, TR("F forces the selected beam-tree node: click a node in view 6 first"));
             g->message_error = 1;
         }
         break;
@@ -163,7 +165,7 @@ static int on_key(GuiState *g, SDL_Window *win, SDL_Renderer *r, const SDL_Keysy
 
 int cmd_gui(int argc, char **argv) {
     const char *model = NULL, *input = NULL, *theme = NULL, *trace = NULL;
-    int beam = 0, view = -1;
+    int beam = 0, view = -1, lang = I18N_EN;
     long monkey_events = 0, monkey_seed = 1; /* --monkey N: the monkey test (monkey.h) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -177,11 +179,16 @@ int cmd_gui(int argc, char **argv) {
         else if (!strcmp(a, "--view")) view = atoi(argv[++i]) - 1;
         else if (!strcmp(a, "--monkey")) monkey_events = atol(argv[++i]);
         else if (!strcmp(a, "--monkey-seed")) monkey_seed = atol(argv[++i]);
+        else if (!strcmp(a, "--lang")) {
+            lang = i18n_parse(argv[++i]);
+            if (lang < 0) { fprintf(stderr, "attnstep: unknown --lang '%.40s' (en, zh)\n", argv[i]); return 2; }
+        }
         else { fprintf(stderr, "attnstep: unknown option %s\n", a); usage(stderr); return 2; }
     }
     if (beam < 0 || beam > DECODE_MAX_BEAM) { fprintf(stderr, "attnstep: --beam must be 1..%d\n", DECODE_MAX_BEAM); return 2; }
     if (theme && !theme_get(theme)) { fprintf(stderr, "attnstep: unknown theme '%s' (light, dark, projector)\n", theme); return 2; }
 
+    i18n_set((I18nLang)lang);
     GuiState g;
     gui_state_init(&g);
     Status st = {{0}};

@@ -53,6 +53,44 @@ static unsigned hash_text(const char *s, int size, Color c) {
     return h;
 }
 
+/* text as one surface: each run (font_runs) with its own font, side by side on a common
+ * baseline. NULL when nothing can be drawn. */
+static SDL_Surface *render_runs(FontSet *fonts, const char *text, int size, Color c) {
+    SDL_Color col = {c.r, c.g, c.b, c.a};
+    FontRun runs[FONT_MAX_RUNS];
+    int n = font_runs(fonts, size, text, runs);
+    if (n == 1) return runs[0].font ? TTF_RenderUTF8_Blended(runs[0].font, text, col) : NULL;
+    SDL_Surface *part[FONT_MAX_RUNS] = {0};
+    int asc[FONT_MAX_RUNS] = {0}, w = 0, top = 0, bottom = 0;
+    for (int r = 0; r < n; r++) {
+        char piece[1024];
+        int len = runs[r].len < (int)sizeof piece - 1 ? runs[r].len : (int)sizeof piece - 1;
+        memcpy(piece, text + runs[r].off, (size_t)len);
+        piece[len] = 0;
+        if (!runs[r].font || !len) continue;
+        part[r] = TTF_RenderUTF8_Blended(runs[r].font, piece, col);
+        if (!part[r]) continue;
+        asc[r] = TTF_FontAscent(runs[r].font);
+        w += part[r]->w;
+        if (asc[r] > top) top = asc[r];
+        if (part[r]->h - asc[r] > bottom) bottom = part[r]->h - asc[r];
+    }
+    SDL_Surface *s = w > 0 ? SDL_CreateRGBSurfaceWithFormat(0, w, top + bottom, 32, SDL_PIXELFORMAT_ARGB8888) : NULL;
+    if (s) {
+        SDL_FillRect(s, NULL, SDL_MapRGBA(s->format, c.r, c.g, c.b, 0));
+        int x = 0;
+        for (int r = 0; r < n; r++) {
+            if (!part[r]) continue;
+            SDL_SetSurfaceBlendMode(part[r], SDL_BLENDMODE_NONE); /* copy the glyphs' alpha as it is */
+            SDL_Rect dst = {x, top - asc[r], part[r]->w, part[r]->h};
+            SDL_BlitSurface(part[r], NULL, s, &dst);
+            x += part[r]->w;
+        }
+    }
+    for (int r = 0; r < n; r++) SDL_FreeSurface(part[r]);
+    return s;
+}
+
 static TextEntry *text_texture(Backend *b, const char *text, int size, Color c) {
     unsigned h = hash_text(text, size, c);
     for (int probe = 0; probe < 16; probe++) {
@@ -61,9 +99,7 @@ static TextEntry *text_texture(Backend *b, const char *text, int size, Color c) 
         if (e->hash == h && e->size == size && !memcmp(&e->color, &c, sizeof c) && !strcmp(e->text, text)) return e;
     }
     if (b->used > TEXT_CACHE * 3 / 4) cache_clear(b);
-    TTF_Font *f = font_for(b->fonts, size, text);
-    if (!f) return NULL;
-    SDL_Surface *s = TTF_RenderUTF8_Blended(f, text, (SDL_Color){c.r, c.g, c.b, c.a});
+    SDL_Surface *s = render_runs(b->fonts, text, size, c);
     if (!s) return NULL;
     SDL_Texture *tex = SDL_CreateTextureFromSurface(b->r, s);
     int w = s->w, hh = s->h;

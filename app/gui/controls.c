@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "controls.h"
 #include "widgets.h"
 
@@ -55,12 +56,12 @@ void gui_controls(GuiState *g, DrawList *dl, const Theme *th, const UiInput *in,
     int narrow = r.w < 1240 * sc; /* short labels */
     if (!g->model) {
         draw_text_fit(dl, x, y + h / 2 - draw_line_height(th->fs_small) / 2, th->fs_small, th->fg_dim,
-                      "replaying a saved trace: the beam controls and what-if need a model (attnstep --model FILE)", r.w - 20 * sc);
+                      TR("replaying a saved trace: the beam controls and what-if need a model (attnstep --model FILE)"), r.w - 20 * sc);
         return;
     }
     int k = g->beam > 0 ? g->beam : g->cmp_beam;
     snprintf(v, sizeof v, "%d", k);
-    int d = stepper(dl, th, in, &x, y, h, narrow ? "k" : "beam k", v, "beam width k: hypotheses kept per step (1..64)");
+    int d = stepper(dl, th, in, &x, y, h, narrow ? "k" : TR("beam k"), v, TR("beam width k: hypotheses kept per step (1..64)"));
     if (d) {
         int nk = k + d;
         if (nk >= 1 && nk <= DECODE_MAX_BEAM) {
@@ -70,14 +71,14 @@ void gui_controls(GuiState *g, DrawList *dl, const Theme *th, const UiInput *in,
         }
     }
     snprintf(v, sizeof v, "%d", g->nbest > k ? k : g->nbest);
-    d = stepper(dl, th, in, &x, y, h, narrow ? "n" : "n-best", v, "hypotheses returned, best first (1..k)");
+    d = stepper(dl, th, in, &x, y, h, narrow ? "n" : TR("n-best"), v, TR("hypotheses returned, best first (1..k)"));
     if (d && g->nbest + d >= 1 && g->nbest + d <= k) { g->nbest += d; run = 1; }
-    static const char *lp[] = {"none", "avg", "GNMT"};
-    const char *lpl = narrow ? "len. pen." : "length penalty";
+    static const char *lp[] = {N_("none"), "avg", "GNMT"};
+    const char *lpl = narrow ? TR("len. pen.") : TR("length penalty");
     float lw = draw_text_width(dl, th->fs_small, lpl);
     draw_text(dl, x, y + h / 2 - draw_line_height(th->fs_small) / 2, th->fs_small, th->fg_dim, lpl);
     x += lw + 4 * sc;
-    snprintf(v, sizeof v, "%s", lp[g->lenpen % 3]);
+    snprintf(v, sizeof v, "%s", TR(lp[g->lenpen % 3]));
     float bw = draw_text_width(dl, th->fs, "GNMT") + 16 * sc;
     Rect lpb = {x, y, bw, h};
     if (ui_button(dl, th, in, lpb, v, g->lenpen != LENPEN_NONE)) { g->lenpen = (g->lenpen + 1) % 3; run = 1; }
@@ -86,30 +87,31 @@ void gui_controls(GuiState *g, DrawList *dl, const Theme *th, const UiInput *in,
     x += bw + 8 * sc;
     if (g->lenpen != LENPEN_NONE) {
         snprintf(v, sizeof v, "%.1f", g->alpha);
-        d = stepper(dl, th, in, &x, y, h, "\xce\xb1", v, "length penalty exponent \xce\xb1 (0..2 here, step 0.1)");
+        d = stepper(dl, th, in, &x, y, h, "\xce\xb1", v, TR("length penalty exponent \xce\xb1 (0..2 here, step 0.1)"));
         if (d) { float na = g->alpha + 0.1f * d; if (na >= -1e-4f && na <= 2.0001f) { g->alpha = na < 0 ? 0 : na; run = 1; } }
     }
     snprintf(v, sizeof v, "%.1f", g->coverage);
-    d = stepper(dl, th, in, &x, y, h, narrow ? "\xce\xb2" : "coverage \xce\xb2", v, "GNMT coverage penalty \xce\xb2: rewards hypotheses whose attention covered every source word (0: off)");
+    d = stepper(dl, th, in, &x, y, h, narrow ? "\xce\xb2" : TR("coverage \xce\xb2"), v, TR("GNMT coverage penalty \xce\xb2: rewards hypotheses whose attention covered every source word (0: off)"));
     if (d) { float nb = g->coverage + 0.1f * d; if (nb >= -1e-4f && nb <= 2.0001f) { g->coverage = nb < 0 ? 0 : nb; run = 1; } }
     snprintf(v, sizeof v, "%d", g->min_len);
-    d = stepper(dl, th, in, &x, y, h, narrow ? "min" : "min len", v, "<eos> is blocked until this many tokens were output (0: off)");
+    d = stepper(dl, th, in, &x, y, h, narrow ? TR("min") : TR("min len"), v, TR("<eos> is blocked until this many tokens were output (0: off)"));
     if (d && g->min_len + d >= 0 && g->min_len + d <= 200) { g->min_len += d; run = 1; }
     if (g->max_len) snprintf(v, sizeof v, "%d", g->max_len);
-    else snprintf(v, sizeof v, "auto");
-    d = stepper(dl, th, in, &x, y, h, narrow ? "max" : "max len", v, "at most this many decoder steps, <eos> included (auto: the model's cap)");
+    else snprintf(v, sizeof v, "%s", TR("auto"));
+    d = stepper(dl, th, in, &x, y, h, narrow ? TR("max") : TR("max len"), v, TR("at most this many decoder steps, <eos> included (auto: the model's cap)"));
     if (d) {
         int nm = g->max_len + d;
         if (g->max_len == 0 && d > 0) nm = 0;
         if (g->max_len == 0 && d < 0) nm = 40;
         if (nm >= 0 && nm <= 1000) { g->max_len = nm; run = 1; }
     }
-    snprintf(v, sizeof v, g->no_repeat ? "%d" : "off", g->no_repeat);
-    d = stepper(dl, th, in, &x, y, h, narrow ? "no-rep." : "no-repeat n-gram", v, "never repeat an n-gram of this size (beam; off: 0)");
+    if (g->no_repeat) snprintf(v, sizeof v, "%d", g->no_repeat);
+    else snprintf(v, sizeof v, "%s", TR("off"));
+    d = stepper(dl, th, in, &x, y, h, narrow ? TR("no-rep.") : TR("no-repeat n-gram"), v, TR("never repeat an n-gram of this size (beam; off: 0)"));
     if (d && g->no_repeat + d >= 0 && g->no_repeat + d <= 16) { g->no_repeat += d; run = 1; }
     /* what-if and selection */
     if (g->have_whatif || g->ix.sel_node >= 0) {
-        const char *lab = g->have_whatif ? "Reset what-if" : "Reset selection";
+        const char *lab = g->have_whatif ? TR("Reset what-if") : TR("Reset selection");
         float rw = draw_text_width(dl, th->fs, lab) + 16 * sc;
         Rect rb = {r.x + r.w - rw - 10 * sc, y, rw, h};
         if (rb.x > x && ui_button(dl, th, in, rb, lab, 1)) {
@@ -119,7 +121,7 @@ void gui_controls(GuiState *g, DrawList *dl, const Theme *th, const UiInput *in,
         }
         if (draw_hot(dl, rb)) draw_tooltip(dl, "back to the model's own choice (key R)");
         if (!g->have_whatif && g->ix.sel_node >= 0) {
-            const char *fl = "What-if: force this";
+            const char *fl = TR("What-if: force this");
             float fw = draw_text_width(dl, th->fs, fl) + 16 * sc;
             Rect fb = {rb.x - fw - 8 * sc, y, fw, h};
             if (fb.x > x && ui_button(dl, th, in, fb, fl, 0)) {

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
+
 void draw_init(DrawList *dl) { memset(dl, 0, sizeof *dl); dl->mouse_x = dl->mouse_y = -1; }
 
 void draw_free(DrawList *dl) {
@@ -179,7 +181,7 @@ int draw_hot(const DrawList *dl, Rect r) { return dl->mouse_x >= 0 && rect_conta
 void draw_tooltip(DrawList *dl, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(dl->tooltip, sizeof dl->tooltip, fmt, ap);
+    vsnprintf(dl->tooltip, sizeof dl->tooltip, TR(fmt), ap); /* the same conversions in both languages (i18n.h) */
     va_end(ap);
     dl->has_tooltip = 1;
 }

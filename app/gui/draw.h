@@ -108,6 +108,7 @@ float draw_line_height(int size);
 
 /* 1 when the mouse is inside r. Views then call draw_tooltip with what r shows. */
 int draw_hot(const DrawList *dl, Rect r);
+/* fmt is English: it is translated into the interface language (i18n.h) before formatting. */
 void draw_tooltip(DrawList *dl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int rect_contains(Rect r, float x, float y);

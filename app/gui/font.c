@@ -120,6 +120,52 @@ TTF_Font *font_for(FontSet *fs, int size, const char *text) {
     return fs->cjk[size] ? fs->cjk[size] : f;
 }
 
+/* The code point at p (valid UTF-8 assumed; a bad byte is taken alone); *len its bytes. */
+static unsigned next_cp(const unsigned char *p, int *len) {
+    unsigned cp;
+    int l;
+    if (*p < 0x80) { *len = 1; return *p; }
+    if ((*p & 0xE0) == 0xC0) { cp = *p & 0x1F; l = 2; }
+    else if ((*p & 0xF0) == 0xE0) { cp = *p & 0x0F; l = 3; }
+    else if ((*p & 0xF8) == 0xF0) { cp = *p & 0x07; l = 4; }
+    else { *len = 1; return 0xFFFD; }
+    for (int i = 1; i < l; i++) {
+        if ((p[i] & 0xC0) != 0x80) { *len = i; return 0xFFFD; }
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    *len = l;
+    return cp;
+}
+
+int font_runs(FontSet *fs, int size, const char *text, FontRun *runs) {
+    size = clamp_size(size);
+    TTF_Font *main = font_for(fs, size, NULL);
+    runs[0] = (FontRun){0, (int)strlen(text), main};
+    if (!main || !needs_cjk(main, text)) return 1;
+    TTF_Font *cjk = font_for(fs, size, text); /* the CJK font (or main, with the warning, when there is none) */
+    if (cjk == main) return 1;
+    int n = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    TTF_Font *cur = NULL;
+    while (*p) {
+        int len;
+        unsigned cp = next_cp(p, &len);
+        /* spaces and ASCII punctuation stay in the run they are in (no needless splits) */
+        TTF_Font *f = cp < 0x80 && cur && !((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') && !(cp >= '0' && cp <= '9') ? cur
+                      : cp >= 0x2E80 && !TTF_GlyphIsProvided32(main, cp) ? cjk : main;
+        int off = (int)(p - (const unsigned char *)text);
+        if (f != cur) {
+            if (n == FONT_MAX_RUNS) { runs[n - 1].font = cjk; break; } /* the rest in the last run */
+            runs[n++] = (FontRun){off, 0, f};
+            cur = f;
+        }
+        runs[n - 1].len = off + len - runs[n - 1].off;
+        p += len;
+    }
+    runs[n - 1].len = (int)strlen(text) - runs[n - 1].off;
+    return n;
+}
+
 static unsigned hash_str(const char *s, int size) {
     unsigned h = 2166136261u ^ (unsigned)size;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
@@ -135,9 +181,17 @@ float font_measure(void *ctx, int size, const char *text) {
         if (!e->text) break;
         if (e->hash == h && e->size == size && !strcmp(e->text, text)) return e->w;
     }
-    TTF_Font *f = font_for(fs, size, text);
-    int w = 0, hh = 0;
-    if (!f || TTF_SizeUTF8(f, text, &w, &hh) != 0) w = (int)(strlen(text) * (size_t)size * 6 / 10);
+    FontRun runs[FONT_MAX_RUNS];
+    int nr = font_runs(fs, size, text, runs), w = 0;
+    for (int r = 0; r < nr; r++) {
+        char piece[1024];
+        int len = runs[r].len < (int)sizeof piece - 1 ? runs[r].len : (int)sizeof piece - 1;
+        memcpy(piece, text + runs[r].off, (size_t)len);
+        piece[len] = 0;
+        int pw = 0, hh = 0;
+        if (!runs[r].font || TTF_SizeUTF8(runs[r].font, piece, &pw, &hh) != 0) pw = (int)((size_t)len * (size_t)size * 6 / 10);
+        w += pw;
+    }
     if (fs->cache_used > MEASURE_CACHE * 3 / 4) { /* full: start over */
         for (int i = 0; i < MEASURE_CACHE; i++) { free(fs->cache[i].text); fs->cache[i].text = NULL; }
         fs->cache_used = 0;

@@ -8,46 +8,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "live_train.h"
 #include "widgets.h"
 
 /* ------------------------------------------------------------------------ */
-/* the app's own strings, in the lesson's language                          */
+/* the app's own strings, in the lesson's language (i18n.h)                 */
 /* ------------------------------------------------------------------------ */
 
-typedef struct Strings {
-    const char *next, *no_notes, *last, *notes_title, *blank_hint, *no_view_model;
-    const char *help[12];
-} Strings;
+static const char *const HELP[] = {
+    N_("PageDown  \xe2\x86\x92  \xe2\x86\x93  Space   next slide"), N_("PageUp  \xe2\x86\x90  \xe2\x86\x91  Backspace   previous slide"),
+    N_("Home / End   first / last slide"), N_("[  ]   step the view back / forward"), N_("B or .   blank the screen"),
+    N_("L   laser pointer on / off"), N_("P   pen (drag to draw; C clears)"), N_("Z or wheel   zoom at the mouse (0 resets)"),
+    N_("T   theme      F11   full screen      F12   screenshot"), N_("N   speaker notes window"), N_("Esc or Q   quit"), NULL};
 
-static const Strings EN = {
-    "Next: %.200s", "(no notes for this slide)", "(last slide)", "Notes", "", "this slide's view needs a model",
-    {"PageDown  \xe2\x86\x92  \xe2\x86\x93  Space   next slide", "PageUp  \xe2\x86\x90  \xe2\x86\x91  Backspace   previous slide",
-     "Home / End   first / last slide", "[  ]   step the view back / forward", "B or .   blank the screen",
-     "L   laser pointer on / off", "P   pen (drag to draw; C clears)", "Z or wheel   zoom at the mouse (0 resets)",
-     "T   theme      F11   full screen      F12   screenshot", "N   speaker notes window", "Esc or Q   quit", NULL},
-};
-
-static const Strings ZH = {
-    "\xe4\xb8\x8b\xe4\xb8\x80\xe9\xa1\xb5\xef\xbc\x9a%.200s" /* 下一页： */,
-    "\xef\xbc\x88\xe6\x9c\xac\xe9\xa1\xb5\xe6\xb2\xa1\xe6\x9c\x89\xe8\xae\xb2\xe7\xa8\xbf\xef\xbc\x89" /* （本页没有讲稿） */,
-    "\xef\xbc\x88\xe6\x9c\x80\xe5\x90\x8e\xe4\xb8\x80\xe9\xa1\xb5\xef\xbc\x89" /* （最后一页） */,
-    "\xe8\xae\xb2\xe7\xa8\xbf" /* 讲稿 */, "",
-    "\xe6\x9c\xac\xe9\xa1\xb5\xe7\x9a\x84\xe8\xa7\x86\xe5\x9b\xbe\xe9\x9c\x80\xe8\xa6\x81\xe6\xa8\xa1\xe5\x9e\x8b" /* 本页的视图需要模型 */,
-    {"PageDown  \xe2\x86\x92  \xe2\x86\x93  \xe7\xa9\xba\xe6\xa0\xbc   \xe4\xb8\x8b\xe4\xb8\x80\xe9\xa1\xb5" /* 空格 下一页 */,
-     "PageUp  \xe2\x86\x90  \xe2\x86\x91  Backspace   \xe4\xb8\x8a\xe4\xb8\x80\xe9\xa1\xb5" /* 上一页 */,
-     "Home / End   \xe7\xac\xac\xe4\xb8\x80\xe9\xa1\xb5 / \xe6\x9c\x80\xe5\x90\x8e\xe4\xb8\x80\xe9\xa1\xb5" /* 第一页 / 最后一页 */,
-     "[  ]   \xe8\xa7\x86\xe5\x9b\xbe\xe5\x90\x8e\xe9\x80\x80 / \xe5\x89\x8d\xe8\xbf\x9b\xe4\xb8\x80\xe6\xad\xa5" /* 视图后退 / 前进一步 */,
-     "B \xe6\x88\x96 .   \xe9\xbb\x91\xe5\xb1\x8f" /* B 或 . 黑屏 */,
-     "L   \xe6\xbf\x80\xe5\x85\x89\xe7\xac\x94\xe5\xbc\x80 / \xe5\x85\xb3" /* 激光笔开 / 关 */,
-     "P   \xe7\x94\xbb\xe7\xac\x94\xef\xbc\x88\xe6\x8b\x96\xe5\x8a\xa8\xe7\x94\xbb\xe7\xba\xbf\xef\xbc\x9b" "C \xe6\xb8\x85\xe9\x99\xa4\xef\xbc\x89" /* 画笔（拖动画线；C 清除） */,
-     "Z \xe6\x88\x96\xe6\xbb\x9a\xe8\xbd\xae   \xe5\x9c\xa8\xe9\xbc\xa0\xe6\xa0\x87\xe5\xa4\x84\xe6\x94\xbe\xe5\xa4\xa7\xef\xbc\x88" "0 \xe5\xa4\x8d\xe5\x8e\x9f\xef\xbc\x89" /* Z 或滚轮 在鼠标处放大（0 复原） */,
-     "T   \xe4\xb8\xbb\xe9\xa2\x98      F11   \xe5\x85\xa8\xe5\xb1\x8f      F12   \xe6\x88\xaa\xe5\x9b\xbe" /* T 主题 F11 全屏 F12 截图 */,
-     "N   \xe8\xae\xb2\xe7\xa8\xbf\xe7\xaa\x97\xe5\x8f\xa3" /* N 讲稿窗口 */,
-     "Esc \xe6\x88\x96 Q   \xe9\x80\x80\xe5\x87\xba" /* Esc 或 Q 退出 */, NULL},
-};
-
-static const Strings *strings(const Deck *d) { return d->zh ? &ZH : &EN; }
+/* The slide's strings follow the lesson's language; the caller's language comes back after. */
+static I18nLang lang_enter(const Deck *d) { return i18n_set(d->zh ? I18N_ZH : I18N_EN); }
 
 /* ------------------------------------------------------------------------ */
 /* deck state                                                                */
@@ -195,7 +171,7 @@ static void training_goto(Deck *d, const LessonSettings *set) {
     u->menu = 0;
     u->sel = -1;
     if (set->snapshot >= lt->n_snaps)
-        snprintf(d->message, sizeof d->message, "snapshot %d is not in this run (snapshots 0..%d)", set->snapshot, lt->n_snaps - 1);
+        snprintf(d->message, sizeof d->message, TR("snapshot %d is not in this run (snapshots 0..%d)"), set->snapshot, lt->n_snaps - 1);
     else if (set->snapshot >= 0 && set->snapshot < lt->n_snaps - 1) u->sel = set->snapshot;
     if (d->live) {
         if (live_train_start(lt, &st)) snprintf(d->message, sizeof d->message, "%.500s", st.message);
@@ -204,7 +180,15 @@ static void training_goto(Deck *d, const LessonSettings *set) {
     d->run_ok = 1;
 }
 
+static void deck_goto_(Deck *d, int i);
+
 void deck_goto(Deck *d, int i) {
+    I18nLang old = lang_enter(d);
+    deck_goto_(d, i);
+    i18n_set(old);
+}
+
+static void deck_goto_(Deck *d, int i) {
     Lesson *l = d->lesson;
     if (!l || l->n_slides == 0) return;
     if (i < 0) i = 0;
@@ -219,7 +203,7 @@ void deck_goto(Deck *d, int i) {
     const LessonSettings *set = &l->slides[i].set;
     if (set->view == LESSON_VIEW_NONE) return;
     if (set->view == LESSON_VIEW_TRAINING) { training_goto(d, set); return; }
-    if (!set->model[0]) { snprintf(d->message, sizeof d->message, "%s", strings(d)->no_view_model); return; }
+    if (!set->model[0]) { snprintf(d->message, sizeof d->message, "%s", TR("this slide's view needs a model")); return; }
     char path[1024];
     Status st = {{0}};
     if (lesson_find_model(l, set->model, d->dirs, d->n_dirs, path, sizeof path, &st)) {
@@ -249,7 +233,7 @@ void deck_goto(Deck *d, int i) {
     int p = deck_resolve_pos(&d->g.ix, &set->pos);
     if (p < 0) {
         char pb[64];
-        snprintf(d->message, sizeof d->message, "position \"%.60s\" is not in this run (lesson check names the problem)",
+        snprintf(d->message, sizeof d->message, TR("position \"%.60s\" is not in this run (lesson check names the problem)"),
                  lesson_pos_format(&set->pos, pb, sizeof pb));
         p = d->g.ix.n_pos - 1;
     }
@@ -609,6 +593,23 @@ static int highlight_marks(DrawList *dl, const Theme *th, int m0, int m1, const 
     return drawn;
 }
 
+/* Every label the view drew lies inside its area (a label past the edge would be cut by the
+ * clip: the localised labels of a Chinese lesson must fit as the English do). Sets the
+ * overflow with the first label that does not. Not for a zoomed view. */
+static void view_labels_fit(Deck *d, DrawList *dl, int k0, int k1, Rect view) {
+    for (int k = k0; k < k1 && k < dl->count; k++) {
+        const DrawCmd *c = &dl->cmds[k];
+        if (c->kind != DRAW_TEXT) continue;
+        const char *t = dl->text + c->text_off;
+        float w = draw_text_width(dl, c->size, t), h = draw_line_height(c->size);
+        if (c->x0 >= view.x - 1 && c->x0 + w <= view.x + view.w + 1 && c->y0 >= view.y - 1 && c->y0 + h * 0.8f <= view.y + view.h + 1) continue;
+        d->overflow = 1;
+        snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d: the view's label \"%.80s\" runs past the view's edge (%.0f..%.0f of %.0f..%.0f)",
+                 d->slide + 1, t, c->x0, c->x0 + w, view.x, view.x + view.w);
+        return;
+    }
+}
+
 static void fill_circle(DrawList *dl, float cx, float cy, float r, Color c) {
     const int N = 20;
     for (int i = 0; i < N; i++) {
@@ -621,19 +622,6 @@ static void fill_circle(DrawList *dl, float cx, float cy, float r, Color c) {
 /* the slide                                                                 */
 /* ------------------------------------------------------------------------ */
 
-static const char *zh_phase(Phase ph) {
-    switch (ph) {
-    case PH_ENERGY: return "\xe6\xb3\xa8\xe6\x84\x8f\xe5\x8a\x9b\xe8\x83\xbd\xe9\x87\x8f";           /* 注意力能量 */
-    case PH_WEIGHTS: return "softmax \xe6\x9d\x83\xe9\x87\x8d";                                    /* softmax 权重 */
-    case PH_CONTEXT: return "\xe4\xb8\x8a\xe4\xb8\x8b\xe6\x96\x87\xe5\x90\x91\xe9\x87\x8f";        /* 上下文向量 */
-    case PH_DECODER: return "\xe8\xa7\xa3\xe7\xa0\x81\xe5\x99\xa8 RNN";                           /* 解码器 RNN */
-    case PH_OUTPUT: return "\xe8\xbe\x93\xe5\x87\xba\xe5\x88\x86\xe5\xb8\x83";                    /* 输出分布 */
-    case PH_EXPAND: return "\xe6\xb3\xa2\xe6\x9d\x9f\xe5\x80\x99\xe9\x80\x89";                    /* 波束候选 */
-    case PH_CHOSEN: return "\xe9\x80\x89\xe5\x87\xba\xe7\x9a\x84\xe8\xaf\x8d";                    /* 选出的词 */
-    default: return "";
-    }
-}
-
 /* The footer of a training slide: task, preset and the step of the snapshot shown. */
 static void describe_training(const Deck *d, char *buf, size_t n) {
     const LiveUi *u = d->g.live;
@@ -642,34 +630,25 @@ static void describe_training(const Deck *d, char *buf, size_t n) {
     int k = u->sel < 0 || u->sel >= lt->n_snaps ? lt->n_snaps - 1 : u->sel;
     long shown = lt->snaps[k]->step, now = lt->step;
     live_train_unlock(lt);
-    if (d->zh) /* 训练：… · 第 N 步的快照（已训练 M 步） */
-        snprintf(buf, n, "\xe8\xae\xad\xe7\xbb\x83\xef\xbc\x9a%s \xc2\xb7 %s \xc2\xb7 \xe7\xac\xac %ld \xe6\xad\xa5\xe7\x9a\x84\xe5\xbf\xab\xe7\x85\xa7"
-                        "\xef\xbc\x88\xe5\xb7\xb2\xe8\xae\xad\xe7\xbb\x83 %ld \xe6\xad\xa5\xef\xbc\x89",
-                 live_task_name(u->task), live_arch_label(u->arch), shown, now);
-    else snprintf(buf, n, "training: %s \xc2\xb7 %s \xc2\xb7 snapshot at step %ld (%ld trained)", live_task_name(u->task),
-                  live_arch_label(u->arch), shown, now);
+    snprintf(buf, n, TR("training: %s \xc2\xb7 %s \xc2\xb7 snapshot at step %ld (%ld trained)"), TR(live_task_name(u->task)),
+             TR(live_arch_label(u->arch)), shown, now);
 }
 
-/* The footer's description of position p, in the lesson's language. */
+/* The footer's description of the position, in the lesson's language. */
 static void describe(const Deck *d, char *buf, size_t n) {
     if (d->g.view == VIEW_TRAINING) { describe_training(d, buf, n); return; }
-    const TraceIndex *ix = &d->g.ix;
-    int p = d->g.pos;
-    if (!d->zh) { tl_describe(ix, p, buf, n); return; }
-    const TlPos *q = &ix->pos[p];
-    switch (q->phase) {
-    case PH_START: snprintf(buf, n, "\xe5\xbc\x80\xe5\xa7\x8b\xef\xbc\x9a%d \xe4\xb8\xaa\xe6\xba\x90\xe8\xaf\x8d", ix->S); break; /* 开始：N 个源词 */
-    case PH_ENC: snprintf(buf, n, "\xe7\xbc\x96\xe7\xa0\x81\xe5\x99\xa8\xe7\xac\xac %d / %d \xe6\xad\xa5", tl_enc_pos(ix, q->enc) + 1, ix->S); break; /* 编码器第 i / S 步 */
-    case PH_END: {
-        const char *out = ix->run_end ? event_get_str(ix->run_end, "output") : NULL;
-        snprintf(buf, n, "\xe7\xbb\x93\xe6\x9d\x9f\xef\xbc\x9a\xe2\x80\x9c%.300s\xe2\x80\x9d", out ? out : ""); /* 结束：“…” */
-        break;
-    }
-    default: snprintf(buf, n, "\xe8\xa7\xa3\xe7\xa0\x81\xe7\xac\xac %d \xe6\xad\xa5 \xc2\xb7 %s", q->step + 1, zh_phase(q->phase)); break; /* 解码第 N 步 · */
-    }
+    vk_describe(&d->g.ix, d->g.pos, buf, n);
 }
 
+static void deck_frame_(Deck *d, DrawList *dl, int w, int h, const UiInput *in);
+
 void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
+    I18nLang old = lang_enter(d);
+    deck_frame_(d, dl, w, h, in);
+    i18n_set(old);
+}
+
+static void deck_frame_(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     const Theme *th = theme_by_index(d->g.theme);
     const Lesson *l = d->lesson;
     d->overflow = 0;
@@ -680,7 +659,7 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     draw_rect(dl, (Rect){0, 0, (float)w, (float)h}, th->bg);
     if (!l || l->n_slides == 0) {
         ViewCtx vc = {.ix = NULL, .pos = 0, .th = th, .dl = dl, .area = (Rect){0, 0, (float)w, (float)h}, .anim = 1};
-        vk_message(&vc, vc.area, "this lesson has no slides (## headings)");
+        vk_message(&vc, vc.area, TR("this lesson has no slides (## headings)"));
         return;
     }
     const LessonSlide *s = &l->slides[d->slide < 0 ? 0 : d->slide];
@@ -764,6 +743,7 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
             int k1 = dl->count, m1 = dl->n_marks;
             dl->mouse_x = mx;
             dl->mouse_y = my;
+            if (!zp && !d->overflow) view_labels_fit(d, dl, k0, k1, view);
             if (zp) { apply_zoom(dl, k0, k1, view, zp); zoom_marks(dl, m0, m1, zp); }
             d->view_cmd0 = k0;
             d->view_cmd1 = k1;
@@ -802,13 +782,12 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     }
     if (!d->help && !d->blank) ui_tooltip(dl, th, (float)w, (float)h);
     if (d->help) {
-        const Strings *S = strings(d);
         int hs = (int)(30 * u);
         float lh = draw_line_height(hs) * 1.3f, bh = lh * 12 + 40 * u, bw = fminf(w - 2 * m, 1100 * u);
         Rect box = {(w - bw) / 2, (h - bh) / 2, bw, bh};
         draw_rect(dl, box, color_alpha(th->tip_bg, 240));
         draw_rect_line(dl, box, th->fg_dim, fmaxf(1, 2 * u));
-        for (int i = 0; S->help[i]; i++) draw_text_fit(dl, box.x + 30 * u, box.y + 20 * u + i * lh, hs, th->tip_fg, S->help[i], bw - 60 * u);
+        for (int i = 0; HELP[i]; i++) draw_text_fit(dl, box.x + 30 * u, box.y + 20 * u + i * lh, hs, th->tip_fg, TR(HELP[i]), bw - 60 * u);
     }
     if (d->blank) draw_rect(dl, (Rect){0, 0, (float)w, (float)h}, (Color){0, 0, 0, 255});
     /* the laser pointer last, so it shows over everything but a blank screen */
@@ -818,10 +797,17 @@ void deck_frame(Deck *d, DrawList *dl, int w, int h, const UiInput *in) {
     }
 }
 
+static void deck_notes_frame_(Deck *d, DrawList *dl, int w, int h, double elapsed_s);
+
 void deck_notes_frame(Deck *d, DrawList *dl, int w, int h, double elapsed_s) {
+    I18nLang old = lang_enter(d);
+    deck_notes_frame_(d, dl, w, h, elapsed_s);
+    i18n_set(old);
+}
+
+static void deck_notes_frame_(Deck *d, DrawList *dl, int w, int h, double elapsed_s) {
     const Theme *th = theme_get("dark");
     const Lesson *l = d->lesson;
-    const Strings *S = strings(d);
     draw_rect(dl, (Rect){0, 0, (float)w, (float)h}, th->bg);
     if (!l || !l->n_slides) return;
     const LessonSlide *s = &l->slides[d->slide];
@@ -848,9 +834,9 @@ void deck_notes_frame(Deck *d, DrawList *dl, int w, int h, double elapsed_s) {
         snprintf(d->overflow_what, sizeof d->overflow_what, "slide %d \"%.120s\": the speaker notes do not fit the notes window at %.0f px",
                  d->slide + 1, s->title, 16 * u);
     }
-    if (!s->notes.n_blocks) draw_text(dl, m, top, fs, th->fg_dim, S->no_notes); /* not over notes that are there */
-    if (d->slide + 1 < l->n_slides) snprintf(buf, sizeof buf, S->next, l->slides[d->slide + 1].title);
-    else snprintf(buf, sizeof buf, "%s", S->last);
+    if (!s->notes.n_blocks) draw_text(dl, m, top, fs, th->fg_dim, TR("(no notes for this slide)")); /* not over notes that are there */
+    if (d->slide + 1 < l->n_slides) snprintf(buf, sizeof buf, TR("Next: %.200s"), l->slides[d->slide + 1].title);
+    else snprintf(buf, sizeof buf, "%s", TR("(last slide)"));
     draw_rect(dl, (Rect){0, bottom, (float)w, (float)h - bottom}, th->panel);
     draw_text_fit(dl, m, bottom + 8 * u, fs, th->fg_dim, buf, w - 2 * m);
 }

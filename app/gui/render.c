@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "font.h"
 #include "gui.h"
+#include "i18n.h"
 #include "live_train.h"
 
 static void usage(FILE *out) {
@@ -40,6 +41,7 @@ static void usage(FILE *out) {
             "  --step S         timeline position: 0 = start, negative counts from the end, 'end' (default end)\n"
             "  --size WxH       image size (default 1280x720)\n"
             "  --theme T        light|dark|projector (default light)\n"
+            "  --lang en|zh     the language of the window's own labels and messages (default en)\n"
             "  --mouse X,Y      pretend the mouse is at X,Y (shows that tooltip)\n"
             "  --out FILE       output PNG (default attnstep-render.png)\n"
             "  --frames N       also time N frames of this view (software renderer) and print median/p99\n"
@@ -108,6 +110,11 @@ int cmd_render(int argc, char **argv) {
         else if (!strcmp(a, "--out")) out = argv[++i];
         else if (!strcmp(a, "--step")) step = argv[++i];
         else if (!strcmp(a, "--theme")) theme = argv[++i];
+        else if (!strcmp(a, "--lang")) {
+            int lg = i18n_parse(argv[++i]);
+            if (lg < 0) { fprintf(stderr, "render: unknown --lang '%.40s' (en, zh)\n", argv[i]); return 2; }
+            i18n_set((I18nLang)lg);
+        }
         else if (!strcmp(a, "--beam")) {
             beam = atoi(argv[++i]);
             if (beam < 1 || beam > DECODE_MAX_BEAM) { fprintf(stderr, "render: --beam must be 1..%d\n", DECODE_MAX_BEAM); return 2; }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "controls.h"
 #include "gui.h"
 #include "live_train.h"
@@ -48,11 +49,12 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         float bw = draw_text_width(dl, th->fs, lab) + 18;
         Rect r = {x, 6 * sc, bw, bar_h - 12 * sc};
         if (ui_button(dl, th, win, r, lab, g->view == (ViewId)v)) g->view = (ViewId)v;
-        if (draw_hot(dl, r)) draw_tooltip(dl, "view %d: %s (key %d)", v + 1, view_name((ViewId)v), v + 1);
+        if (draw_hot(dl, r)) draw_tooltip(dl, TR("view %d: %s (key %d)"), v + 1, view_name((ViewId)v), v + 1);
         x += bw + 4;
     }
     { /* view 9, live training (view_training.c) */
-        snprintf(lab, sizeof lab, compact ? "9" : "9 Train");
+        if (compact) snprintf(lab, sizeof lab, "9");
+        else snprintf(lab, sizeof lab, "9 %s", TR("Train"));
         float bw = draw_text_width(dl, th->fs, lab) + 18;
         Rect r = {x, 6 * sc, bw, bar_h - 12 * sc};
         if (ui_button(dl, th, win, r, lab, g->view == VIEW_TRAINING)) g->view = VIEW_TRAINING;
@@ -64,18 +66,18 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
     Rect help_r = {rx - 44 * sc, 6 * sc, 44 * sc, bar_h - 12 * sc};
     if (ui_button(dl, th, win, help_r, "F1 ?", g->help)) g->help = !g->help;
     rx = help_r.x - 6;
-    snprintf(lab, sizeof lab, "%s \xe2\x96\xbe", th->name);
+    snprintf(lab, sizeof lab, "%s \xe2\x96\xbe", TR(th->name));
     float tw = draw_text_width(dl, th->fs, lab) + 20;
     Rect theme_r = {rx - tw, 6 * sc, tw, bar_h - 12 * sc};
     if (ui_button(dl, th, win, theme_r, lab, g->menu == 3)) g->menu = g->menu == 3 ? 0 : 3;
     rx = theme_r.x - 6;
-    if (g->beam) snprintf(lab, sizeof lab, "beam %d \xe2\x96\xbe", g->beam);
-    else snprintf(lab, sizeof lab, "greedy \xe2\x96\xbe");
+    if (g->beam) snprintf(lab, sizeof lab, TR("beam %d \xe2\x96\xbe"), g->beam);
+    else snprintf(lab, sizeof lab, "%s \xe2\x96\xbe", TR("greedy"));
     tw = draw_text_width(dl, th->fs, lab) + 20;
     Rect strat_r = {rx - tw, 6 * sc, tw, bar_h - 12 * sc};
     if (ui_button(dl, th, win, strat_r, lab, g->menu == 2)) g->menu = g->menu == 2 ? 0 : 2;
     rx = strat_r.x - 6;
-    const char *mname = g->model_path[0] ? base_name(g->model_path) : (g->have_ix ? g->ix.model : "no model");
+    const char *mname = g->model_path[0] ? base_name(g->model_path) : (g->have_ix ? g->ix.model : TR("no model"));
     snprintf(lab, sizeof lab, "%s \xe2\x96\xbe", mname);
     tw = draw_text_width(dl, th->fs, lab) + 20;
     float maxw = rx - x - 10;
@@ -92,8 +94,8 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
     Rect ib = {0, bar_h, (float)w, in_h};
     draw_rect(dl, ib, th->bg);
     float ix0 = 10 * sc;
-    draw_text(dl, ix0, bar_h + in_h / 2 - draw_line_height(th->fs) / 2, th->fs, th->fg_dim, "input");
-    ix0 += draw_text_width(dl, th->fs, "input") + 10;
+    draw_text(dl, ix0, bar_h + in_h / 2 - draw_line_height(th->fs) / 2, th->fs, th->fg_dim, TR("input"));
+    ix0 += draw_text_width(dl, th->fs, TR("input")) + 10;
     const char *out = g->have_ix && g->ix.run_end ? event_get_str(g->ix.run_end, "output") : NULL;
     float box_w = (w - ix0) * 0.55f;
     Rect tb = {ix0, bar_h + 6 * sc, box_w, in_h - 12 * sc};
@@ -103,8 +105,8 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
                                       g->model ? "" : "\n(replaying a saved trace: no model to re-run)");
     float ox = tb.x + tb.w + 14 * sc;
     if (out) {
-        draw_text(dl, ox, bar_h + in_h / 2 - draw_line_height(th->fs) / 2, th->fs, th->fg_dim, "output");
-        ox += draw_text_width(dl, th->fs, "output") + 8;
+        draw_text(dl, ox, bar_h + in_h / 2 - draw_line_height(th->fs) / 2, th->fs, th->fg_dim, TR("output"));
+        ox += draw_text_width(dl, th->fs, TR("output")) + 8;
         draw_text_fit(dl, ox, bar_h + in_h / 2 - draw_line_height(th->fs_large) / 2, th->fs_large, th->dec, out, w - ox - 10);
     }
     draw_rect(dl, (Rect){0, bar_h + in_h - 1, (float)w, 1}, th->panel_edge);
@@ -132,7 +134,7 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         } else if (win->pressed && g->pick.kind != PICK_NONE) gui_apply_pick(g);
     } else {
         ViewCtx vc = {.ix = NULL, .pos = 0, .th = th, .dl = dl, .area = va, .anim = 1};
-        vk_message(&vc, va, g->message[0] ? g->message : "No trace: choose a model and type an input.");
+        vk_message(&vc, va, g->message[0] ? g->message : TR("No trace: choose a model and type an input."));
     }
 
     /* timeline */
@@ -156,7 +158,7 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
         }
         if (!inp->down) g->dragging = 0;
         char desc[400], line[520];
-        tl_describe(&g->ix, g->pos, desc, sizeof desc);
+        vk_describe(&g->ix, g->pos, desc, sizeof desc);
         snprintf(line, sizeof line, "%d/%d  \xc2\xb7  %s", g->pos, g->ix.n_pos - 1, desc);
         float ly = tl.y + tl_h - draw_line_height(th->fs) - 4 * sc;
         float lw = draw_text_fit(dl, bar.x, ly, th->fs, th->fg, line, w * 0.6f);
@@ -164,8 +166,8 @@ void gui_frame(GuiState *g, DrawList *dl, int w, int h, const UiInput *in) {
             draw_text_fit(dl, bar.x + lw + 24 * sc, ly, th->fs, g->message_error ? th->dec : th->fg_dim, g->message,
                           w - bar.x - lw - 40 * sc);
         else
-            draw_text_fit(dl, w - 10 * sc - draw_text_width(dl, th->fs_small, "F1: keys"), ly + 2, th->fs_small, th->fg_dim,
-                          "F1: keys", 200);
+            draw_text_fit(dl, w - 10 * sc - draw_text_width(dl, th->fs_small, TR("F1: keys")), ly + 2, th->fs_small, th->fg_dim,
+                          TR("F1: keys"), 200);
     }
 
 overlays:
@@ -190,7 +192,7 @@ overlays:
         }
         if (k != -1) g->menu = 0;
     } else if (g->menu == 2) {
-        const char *items[N_BEAMS] = {"greedy", "beam 3", "beam 5", "beam 10"};
+        const char *items[N_BEAMS] = {TR("greedy"), TR("beam 3"), TR("beam 5"), TR("beam 10")};
         int sel = 0;
         for (int i = 0; i < N_BEAMS; i++)
             if (BEAMS[i] == g->beam) sel = i;
@@ -199,7 +201,7 @@ overlays:
         if (k != -1) g->menu = 0;
     } else if (g->menu == 3) {
         const char *items[THEME_COUNT];
-        for (int i = 0; i < THEME_COUNT; i++) items[i] = theme_by_index(i)->name;
+        for (int i = 0; i < THEME_COUNT; i++) items[i] = TR(theme_by_index(i)->name);
         int k = ui_menu(dl, th, inp, theme_r, items, THEME_COUNT, g->theme);
         if (k >= 0) g->theme = k;
         if (k != -1) g->menu = 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 static int last_attn_step(const TraceIndex *ix) {
@@ -22,10 +23,13 @@ typedef struct Para {
     Color col;
     char line[1024];
     int len;
+    int prose;      /* continuation lines start at the margin (a formula's are indented) */
 } Para;
 
 static void para_flush(Para *p) {
-    if (p->len) draw_text(p->c->dl, p->x, p->y, p->size, p->col, p->line);
+    /* a prose line (the comment under the formula) that would be cut at the bottom is left out */
+    int room = !p->prose || p->y + draw_line_height(p->size) <= p->c->area.y + p->c->area.h;
+    if (p->len && room) draw_text(p->c->dl, p->x, p->y, p->size, p->col, p->line);
     p->y += draw_line_height(p->size) + 2;
     p->len = 0;
     p->line[0] = 0;
@@ -37,10 +41,33 @@ static void para_add(Para *p, const char *piece) {
     if (p->len && draw_text_width(p->c->dl, p->size, tmp) > p->w) {
         para_flush(p);
         while (*piece == ' ') piece++;
-        snprintf(tmp, sizeof tmp, "    %s", piece);
+        snprintf(tmp, sizeof tmp, "%s%s", p->prose ? "" : "    ", piece);
     }
     snprintf(p->line, sizeof p->line, "%s", tmp);
     p->len = (int)strlen(p->line);
+}
+
+/* Appends prose word by word (each CJK character is a word: Chinese has no spaces), so a
+ * sentence wider than the paragraph wraps instead of running past its edge. */
+static void para_words(Para *p, const char *text) {
+    const char *s = text;
+    while (*s) {
+        size_t n = 0;
+        while (s[n] == ' ') n++;
+        if ((unsigned char)s[n] >= 0xE0) n += (unsigned char)s[n] >= 0xF0 ? 4 : 3;
+        else
+            while (s[n] && s[n] != ' ' && (unsigned char)s[n] < 0xE0) n++;
+        /* closing punctuation stays with the character before it */
+        while ((!strncmp(s + n, "\xef\xbc\x8c", 3) || !strncmp(s + n, "\xe3\x80\x82", 3) || !strncmp(s + n, "\xef\xbc\x9a", 3) ||
+                !strncmp(s + n, "\xef\xbc\x9b", 3) || !strncmp(s + n, "\xef\xbc\x89", 3)))
+            n += 3; /* ， 。 ： ； ） */
+        char w[256];
+        size_t m = n < sizeof w - 1 ? n : sizeof w - 1;
+        memcpy(w, s, m);
+        w[m] = 0;
+        para_add(p, w);
+        s += n;
+    }
 }
 
 void view_attention(const ViewCtx *c) {
@@ -50,27 +77,27 @@ void view_attention(const ViewCtx *c) {
     float sc = th->scale;
     const TlPos *q = &ix->pos[c->pos];
     if (!strcmp(ix->scorer, "none") || last_attn_step(ix) < 0) {
-        vk_title(c, "Attention step", NULL);
-        vk_message(c, c->area, "This model has no attention: the decoder sees only the last encoder state (the bottleneck of view 3).");
+        vk_title(c, TR("Attention step"), NULL);
+        vk_message(c, c->area, TR("This model has no attention: the decoder sees only the last encoder state (the bottleneck of view 3)."));
         return;
     }
     int s = q->phase == PH_END ? last_attn_step(ix) : q->step;
     if (s < 0) {
-        vk_title(c, "Attention step", "energies \xe2\x86\x92 softmax weights \xe2\x86\x92 context vector");
-        vk_message(c, c->area, "Attention starts with the first decoder step, once the encoder has produced every h. "
-                               "Press Shift+\xe2\x86\x92 to jump there.");
+        vk_title(c, TR("Attention step"), TR("energies \xe2\x86\x92 softmax weights \xe2\x86\x92 context vector"));
+        vk_message(c, c->area, TR("Attention starts with the first decoder step, once the encoder has produced every h. "
+                                  "Press Shift+\xe2\x86\x92 to jump there."));
         return;
     }
     const TlStep *ts = &ix->steps[s];
-    if (!ts->attn) { vk_message(c, c->area, "No attention event for this step of the shown hypothesis."); return; }
+    if (!ts->attn) { vk_message(c, c->area, TR("No attention event for this step of the shown hypothesis.")); return; }
     int show_e = tl_shown(ix, c->pos, s, PH_ENERGY), show_w = tl_shown(ix, c->pos, s, PH_WEIGHTS),
         show_c = tl_shown(ix, c->pos, s, PH_CONTEXT);
     int luong = !strcmp(ix->query, "current");
     char title[256], sub[256], qname[32];
     snprintf(qname, sizeof qname, luong ? "h\xcc\x83%d" : "s%d", luong ? s + 1 : s);
-    snprintf(title, sizeof title, "Attention at decoder step %d: which source words matter for the next word?", s + 1);
-    snprintf(sub, sizeof sub, "%s   \xc2\xb7   query s = %s", vk_scorer_formula(ix->scorer),
-             luong ? "the current decoder state (Luong)" : "the previous decoder state (Bahdanau)");
+    snprintf(title, sizeof title, TR("Attention at decoder step %d: which source words matter for the next word?"), s + 1);
+    snprintf(sub, sizeof sub, TR("%s   \xc2\xb7   query s = %s"), vk_scorer_formula(ix->scorer),
+             luong ? TR("the current decoder state (Luong)") : TR("the previous decoder state (Bahdanau)"));
     float top = vk_title(c, title, sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 4 * sc};
 
@@ -104,20 +131,20 @@ void view_attention(const ViewCtx *c) {
     float c_y = f_y + f_h;
 
     /* query */
-    draw_text(dl, a.x, y, th->fs, th->dec, "query");
-    snprintf(buf, sizeof buf, "%s (decoder state)", qname);
+    draw_text(dl, a.x, y, th->fs, th->dec, TR("query"));
+    snprintf(buf, sizeof buf, TR("%s (decoder state)"), qname);
     vk_vector(c, (Rect){x0, y + 2, (a.w - left) * 0.5f, qh}, qv, nq, 1.0f, 0, buf);
     if (qv) draw_mark(dl, MARK_DEC, luong ? s + 1 : s, 0, (Rect){x0, y + 2, (a.w - left) * 0.5f, qh}); /* the query is s_{i-1} (Luong: s_i) */
     draw_text(dl, x0 + (a.w - left) * 0.5f + 10 * sc, y, th->fs, th->fg_dim, qname);
 
     /* row labels */
-    draw_text(dl, a.x, tok_y, th->fs, th->enc, "source word");
-    draw_text(dl, a.x, hcol_y + hcol_h / 2 - lab / 2, th->fs, th->enc, "encoder h_j");
-    draw_text(dl, a.x, e_y, th->fs, th->fg, "1. energy e_j");
+    draw_text(dl, a.x, tok_y, th->fs, th->enc, TR("source word"));
+    draw_text(dl, a.x, hcol_y + hcol_h / 2 - lab / 2, th->fs, th->enc, TR("encoder h_j"));
+    draw_text(dl, a.x, e_y, th->fs, th->fg, TR("1. energy e_j"));
     draw_text(dl, a.x, e_y + lab, th->fs_small, th->fg_dim, "score(s, h_j)");
-    draw_text(dl, a.x, w_y, th->fs, th->fg, "2. weight a_j");
+    draw_text(dl, a.x, w_y, th->fs, th->fg, TR("2. weight a_j"));
     draw_text(dl, a.x, w_y + lab, th->fs_small, th->fg_dim, "softmax(e)_j");
-    draw_text(dl, a.x, f_y, th->fs, th->fg, "3. a_j \xc2\xb7 h_j");
+    draw_text(dl, a.x, f_y, th->fs, th->fg, TR("3. a_j \xc2\xb7 h_j"));
 
     /* energy scale */
     float emax = 0;
@@ -156,7 +183,7 @@ void view_attention(const ViewCtx *c) {
         const Event *he = tl_enc_top(ix, j, 0);
         int nh = 0;
         const float *h = he ? event_get_floats(he, "h", &nh) : NULL;
-        snprintf(buf, sizeof buf, "h%d (encoder state after \"%s\")", j + 1, tok);
+        snprintf(buf, sizeof buf, TR("h%d (encoder state after \"%s\")"), j + 1, tok);
         float hw = bw * 0.5f > 28 * sc ? 28 * sc : bw * 0.5f;
         vk_vector(c, (Rect){cx - hw / 2, hcol_y, hw, hcol_h}, h, nh, 1.0f, 1, buf);
         if (h) draw_mark(dl, MARK_ENC, j + 1, 0, (Rect){cx - hw / 2, hcol_y, hw, hcol_h});
@@ -171,7 +198,7 @@ void view_attention(const ViewCtx *c) {
                     if (xb < x) { yb -= x - xb; xb = x; }
                     if (ya < yb) draw_line(dl, xa, ya, xb, yb, th->grid, 1);
                 }
-                draw_text_centered(dl, cx, e_y + e_h / 2, th->fs_small, th->fg_dim, "outside");
+                draw_text_centered(dl, cx, e_y + e_h / 2, th->fs_small, th->fg_dim, TR("outside"));
                 if (draw_hot(dl, r)) draw_tooltip(dl, "\"%s\" is outside the local attention window: e = \xe2\x88\x92\xe2\x88\x9e, weight 0", tok);
             } else {
                 float anim = (q->phase == PH_ENERGY && q->step == s) ? c->anim : 1;
@@ -210,7 +237,7 @@ void view_attention(const ViewCtx *c) {
             if (!dragging && draw_hot(dl, hot))
                 draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3%s \xe2\x80\x94 the share of h%d in the context vector\n"
                                  "what-if: drag the bar up or down; on release the decoder continues with these weights",
-                             j + 1, w[j], tok, j + 1, e[j], local_p ? ", times the local-p Gaussian around p" : "", j + 1);
+                             j + 1, w[j], tok, j + 1, e[j], local_p ? TR(", times the local-p Gaussian around p") : "", j + 1);
         }
         /* flow into the context vector */
         if (show_c && w && w[j] >= 0.005f) {
@@ -231,7 +258,7 @@ void view_attention(const ViewCtx *c) {
         if (local_p) {
             float p = (float)event_get_float(ts->attn, "centre", NAN);
             if (isfinite(p)) {
-                snprintf(buf, sizeof buf, "local-p centre p = %.2f", p);
+                snprintf(buf, sizeof buf, TR("local-p centre p = %.2f"), p);
                 draw_text(dl, a.x, w_y + 2 * lab + labs, th->fs_small, th->accent, buf);
                 float px = x0 + (p - (float)first) * cell + cell / 2, m = 6 * sc;
                 if (px >= x0 && px <= x0 + cell * count) {
@@ -248,7 +275,7 @@ void view_attention(const ViewCtx *c) {
 
     /* context vector and formula */
     if (show_c && cv) {
-        snprintf(buf, sizeof buf, "context c%d (what the decoder reads at this step)", s + 1);
+        snprintf(buf, sizeof buf, TR("context c%d (what the decoder reads at this step)"), s + 1);
         vk_vector(c, cbox, cv, nc, 1.0f, 0, buf);
         draw_mark(dl, MARK_CONTEXT, s + 1, 0, cbox);
         draw_text(dl, cbox.x + cbox.w + 10 * sc, cbox.y + cbox.h / 2 - lab / 2, th->fs_large, th->fg, "= c");
@@ -265,21 +292,22 @@ void view_attention(const ViewCtx *c) {
             terms++;
         }
         if (small) {
-            snprintf(buf, sizeof buf, " + (%d more terms, each below 0.01, together %.2f)", small, small_sum);
-            para_add(&p, buf);
+            snprintf(buf, sizeof buf, TR(" + (%d more terms, each below 0.01, together %.2f)"), small, small_sum);
+            para_words(&p, buf);
         }
         para_flush(&p);
         p.col = th->fg_dim;
         p.size = th->fs_small;
-        para_add(&p, "the weighted sum of all encoder states: words with large weights dominate what the decoder sees next.");
+        p.prose = 1;
+        para_words(&p, TR("the weighted sum of all encoder states: words with large weights dominate what the decoder sees next."));
         para_flush(&p);
     } else if (show_w) {
-        draw_text_centered(dl, a.x + a.w / 2, c_y + 20 * sc, th->fs, th->fg_dim, "next: the weighted sum  c = \xce\xa3 a_j \xc2\xb7 h_j  (press \xe2\x86\x92)");
+        draw_text_centered(dl, a.x + a.w / 2, c_y + 20 * sc, th->fs, th->fg_dim, TR("next: the weighted sum  c = \xce\xa3 a_j \xc2\xb7 h_j  (press \xe2\x86\x92)"));
     } else if (show_e) {
         draw_text_centered(dl, w_y + w_h / 2 > 0 ? a.x + a.w / 2 : 0, w_y + w_h / 2, th->fs, th->fg_dim,
-                           "next: softmax turns energies into weights that sum to 1  (press \xe2\x86\x92)");
+                           TR("next: softmax turns energies into weights that sum to 1  (press \xe2\x86\x92)"));
     } else {
         draw_text_centered(dl, a.x + a.w / 2, e_y + e_h / 2, th->fs, th->fg_dim,
-                           "next: score every encoder h against the query  (press \xe2\x86\x92)");
+                           TR("next: score every encoder h against the query  (press \xe2\x86\x92)"));
     }
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 #define MAX_COL_NODES 64
@@ -71,53 +72,88 @@ void view_beam(const ViewCtx *c) {
     float sc = th->scale;
     const TlPos *q = &ix->pos[c->pos];
     if (!ix->is_beam) {
-        vk_title(c, "Beam search tree", "greedy decoding keeps a single hypothesis");
-        vk_message(c, c->area, "This trace was decoded greedily: one path, no tree. Pick \"beam 3\" or \"beam 5\" in the strategy "
-                               "picker (or render with --beam K) to see the hypotheses that beam search keeps and prunes.");
+        vk_title(c, TR("Beam search tree"), TR("greedy decoding keeps a single hypothesis"));
+        vk_message(c, c->area, TR("This trace was decoded greedily: one path, no tree. Pick \"beam 3\" or \"beam 5\" in the strategy "
+                                  "picker (or render with --beam K) to see the hypotheses that beam search keeps and prunes."));
         return;
     }
     char sub[256];
-    snprintf(sub, sizeof sub, "k = %d: at each step the k best continuations (by score) survive; score = total log-probability%s",
-             ix->beam_size, "");
-    float top = vk_title(c, "Beam search: hypotheses per step, kept and pruned", sub);
+    snprintf(sub, sizeof sub, TR("k = %d: at each step the k best continuations (by score) survive; score = total log-probability"),
+             ix->beam_size);
+    float top = vk_title(c, TR("Beam search: hypotheses per step, kept and pruned"), sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
     float lab = draw_line_height(th->fs), labs = draw_line_height(th->fs_small);
 
-    /* legend */
-    float lgy = a.y, lgx = a.x;
-    Rect r1 = {lgx, lgy, 40 * sc, labs + 2};
-    draw_rect(dl, r1, th->panel);
-    draw_rect_line(dl, r1, th->kept, 1.5f * th->line);
-    draw_text(dl, r1.x + r1.w + 4, lgy, th->fs_small, th->fg, "kept");
-    lgx += r1.w + 50 * sc;
-    Rect r2 = {lgx, lgy, 40 * sc, labs + 2};
-    dashed_rect(dl, r2, th->pruned, 1);
-    draw_text(dl, r2.x + r2.w + 4, lgy, th->fs_small, th->fg, "pruned");
-    lgx += r2.w + 64 * sc;
-    Rect r3 = {lgx, lgy, 40 * sc, labs + 2};
-    draw_rect_line(dl, r3, th->finished, 1.5f * th->line);
-    draw_rect_line(dl, rect_inset(r3, 3), th->finished, 1);
-    draw_text(dl, r3.x + r3.w + 4, lgy, th->fs_small, th->fg, "finished (<EOS>)");
-    lgx += r3.w + 8 + draw_text_width(dl, th->fs_small, "finished (<EOS>)") + 16 * sc;
-    Rect r4 = {lgx, lgy, 40 * sc, labs + 2};
-    dashed_rect(dl, r4, th->pruned, 1);
-    draw_line(dl, r4.x, r4.y + r4.h, r4.x + r4.w, r4.y, th->pruned, 1.5f);
-    draw_text(dl, r4.x + r4.w + 4, lgy, th->fs_small, th->fg, "blocked");
-    lgx += r4.w + 8 + draw_text_width(dl, th->fs_small, "blocked") + 16 * sc;
-    draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->accent, 4 * th->line);
-    draw_text(dl, lgx + 34 * sc, lgy, th->fs_small, th->fg, "best");
-    lgx += 34 * sc + draw_text_width(dl, th->fs_small, "best") + 16 * sc;
-    draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->neg, 3 * th->line);
-    Rect gtag = {lgx + 34 * sc, lgy, 14, labs};
-    draw_rect(dl, gtag, th->neg);
-    draw_text_centered(dl, gtag.x + 7, gtag.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
-    draw_text(dl, gtag.x + 18, lgy, th->fs_small, th->fg, "greedy's path");
-    lgx = gtag.x + 18 + draw_text_width(dl, th->fs_small, "greedy's path") + 16 * sc;
-    if (ix->sel_node >= 0 && lgx < a.x + a.w - 60 * sc) {
+    /* legend: swatch + label items in a row, onto a second row when the labels (a narrow
+     * window, longer words) do not fit */
+    float lgy = a.y, lgx = a.x, right = a.x + a.w;
+    const char *lk = TR("kept"), *lp = TR("pruned"), *lf = TR("finished (<EOS>)"), *lb = TR("blocked"), *lbest = TR("best"),
+               *lg = TR("greedy's path"), *lsel = TR("selected (R resets)");
+#define LEGEND_ITEM(sw, label, fixed_adv)                                                                          \
+    float tw_ = draw_text_width(dl, th->fs_small, label);                                                          \
+    if (lgx > a.x && lgx + (sw) + 4 + tw_ > right) { lgx = a.x; lgy += labs + 6 * sc; }                             \
+    float adv_ = (fixed_adv) > 0 && 4 + tw_ + 6 * sc <= (fixed_adv) - (sw) ? (fixed_adv) : (sw) + 4 + tw_ + 16 * sc
+    {
+        LEGEND_ITEM(40 * sc, lk, 90 * sc);
+        Rect r1 = {lgx, lgy, 40 * sc, labs + 2};
+        draw_rect(dl, r1, th->panel);
+        draw_rect_line(dl, r1, th->kept, 1.5f * th->line);
+        draw_text(dl, r1.x + r1.w + 4, lgy, th->fs_small, th->fg, lk);
+        lgx += adv_;
+    }
+    {
+        LEGEND_ITEM(40 * sc, lp, 104 * sc);
+        Rect r2 = {lgx, lgy, 40 * sc, labs + 2};
+        dashed_rect(dl, r2, th->pruned, 1);
+        draw_text(dl, r2.x + r2.w + 4, lgy, th->fs_small, th->fg, lp);
+        lgx += adv_;
+    }
+    {
+        LEGEND_ITEM(40 * sc, lf, 0);
+        Rect r3 = {lgx, lgy, 40 * sc, labs + 2};
+        draw_rect_line(dl, r3, th->finished, 1.5f * th->line);
+        draw_rect_line(dl, rect_inset(r3, 3), th->finished, 1);
+        draw_text(dl, r3.x + r3.w + 4, lgy, th->fs_small, th->fg, lf);
+        lgx += r3.w + 8 + tw_ + 16 * sc;
+        (void)adv_;
+    }
+    {
+        LEGEND_ITEM(40 * sc, lb, 0);
+        Rect r4 = {lgx, lgy, 40 * sc, labs + 2};
+        dashed_rect(dl, r4, th->pruned, 1);
+        draw_line(dl, r4.x, r4.y + r4.h, r4.x + r4.w, r4.y, th->pruned, 1.5f);
+        draw_text(dl, r4.x + r4.w + 4, lgy, th->fs_small, th->fg, lb);
+        lgx += r4.w + 8 + tw_ + 16 * sc;
+        (void)adv_;
+    }
+    {
+        LEGEND_ITEM(30 * sc, lbest, 0);
+        draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->accent, 4 * th->line);
+        draw_text(dl, lgx + 34 * sc, lgy, th->fs_small, th->fg, lbest);
+        lgx += 34 * sc + tw_ + 16 * sc;
+        (void)adv_;
+    }
+    {
+        LEGEND_ITEM(34 * sc + 18, lg, 0);
+        draw_line(dl, lgx, lgy + labs / 2, lgx + 30 * sc, lgy + labs / 2, th->neg, 3 * th->line);
+        Rect gtag = {lgx + 34 * sc, lgy, 14, labs};
+        draw_rect(dl, gtag, th->neg);
+        draw_text_centered(dl, gtag.x + 7, gtag.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
+        draw_text(dl, gtag.x + 18, lgy, th->fs_small, th->fg, lg);
+        lgx = gtag.x + 18 + tw_ + 16 * sc;
+        (void)adv_;
+    }
+    if (ix->sel_node >= 0) {
+        LEGEND_ITEM(30 * sc, lsel, 0);
         Rect r5 = {lgx, lgy, 30 * sc, labs + 2};
         draw_rect_line(dl, r5, th->fg, 3 * th->line);
-        draw_text(dl, r5.x + r5.w + 4, lgy, th->fs_small, th->fg, "selected (R resets)");
+        draw_text(dl, r5.x + r5.w + 4, lgy, th->fs_small, th->fg, lsel);
+        (void)adv_;
     }
+#undef LEGEND_ITEM
+    /* the tree starts under the legend's last row */
+    a.h -= lgy - a.y;
+    a.y = lgy;
 
     int n_steps = ix->n_steps;
     int cur = q->phase == PH_END ? n_steps - 1 : q->step;
@@ -174,19 +210,19 @@ void view_beam(const ViewCtx *c) {
             for (int i = 0; i < ix->n_hyps; i++) total += ix->hyps[i].step == s;
             if (visible) {
                 int expanded = tl_shown(ix, c->pos, s, PH_EXPAND);
-                snprintf(buf, sizeof buf, "step %d", s + 1);
+                snprintf(buf, sizeof buf, TR("step %d"), s + 1);
                 draw_text(dl, x, gy - lab - 4 * sc, th->fs, s == cur ? th->accent : th->fg, buf);
                 if (expanded && total > ncur) {
                     /* the reason the hidden ones are out: outside the top k, or blocked */
                     int blocked = 0;
                     for (int i = 0; i < ix->n_hyps; i++) blocked += ix->hyps[i].step == s && ix->hyps[i].status == TL_BLOCKED;
-                    if (!tl_shown(ix, c->pos, s, PH_CHOSEN)) snprintf(buf, sizeof buf, "+%d more candidates", total - ncur);
-                    else if (blocked) snprintf(buf, sizeof buf, "+%d (%d blocked)", total - ncur, blocked);
-                    else snprintf(buf, sizeof buf, "+%d more pruned", total - ncur);
+                    if (!tl_shown(ix, c->pos, s, PH_CHOSEN)) snprintf(buf, sizeof buf, TR("+%d more candidates"), total - ncur);
+                    else if (blocked) snprintf(buf, sizeof buf, TR("+%d (%d blocked)"), total - ncur, blocked);
+                    else snprintf(buf, sizeof buf, TR("+%d more pruned"), total - ncur);
                     draw_text_fit(dl, x, gy + gh + 2, th->fs_small, th->fg_dim, buf, colw - 4);
                     if (draw_hot(dl, (Rect){x, gy + gh + 2, colw - 4, labs}))
                         draw_tooltip(dl, "step %d: %d candidates in all; the ones not drawn were pruned (outside the k best by score)%s", s + 1, total,
-                                     blocked ? "\nor blocked (a repeated n-gram, or <eos> before the minimum length)" : "");
+                                     blocked ? TR("\nor blocked (a repeated n-gram, or <eos> before the minimum length)") : "");
                 }
             }
         }
@@ -277,18 +313,18 @@ void view_beam(const ViewCtx *c) {
                     draw_text_centered(dl, g.x + 7, g.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
                 }
                 if (draw_hot(dl, r) && col > 0) {
-                    const char *what = !decided ? "candidate (selection not shown yet)"
-                                       : h->status == TL_KEPT ? "kept: among the k best"
-                                       : h->status == TL_FINISHED ? "finished: ended with <EOS>"
+                    const char *what = !decided ? TR("candidate (selection not shown yet)")
+                                       : h->status == TL_KEPT ? TR("kept: among the k best")
+                                       : h->status == TL_FINISHED ? TR("finished: ended with <EOS>")
                                        : h->status == TL_BLOCKED ? (h->reason && strstr(h->reason, "minlen")
-                                                                        ? "blocked: <eos> before the minimum length"
-                                                                        : "blocked: it would repeat an n-gram (--no-repeat-ngram)")
-                                                                 : "pruned: not among the k best";
+                                                                        ? TR("blocked: <eos> before the minimum length")
+                                                                        : TR("blocked: it would repeat an n-gram (--no-repeat-ngram)"))
+                                                                 : TR("pruned: not among the k best");
                     draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s%s\n"
                                      "click: select it (views 3\xe2\x80\x93" "5 follow its path); then F: what-if, force it",
                                  h->token_str, h->parent, h->step + 1, h->token_logprob, h->cum_logprob, h->score, what,
                                  decided && h->reason && *h->reason ? " (" : "", decided && h->reason ? h->reason : "",
-                                 decided && h->reason && *h->reason ? ")" : "", h->on_greedy ? "\non greedy's path" : "");
+                                 decided && h->reason && *h->reason ? ")" : "", h->on_greedy ? TR("\non greedy's path") : "");
                     if (c->pick) *c->pick = (ViewPick){PICK_NODE, h->step, h->token, (int)(h - ix->hyps), 0};
                 }
             }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 /* The cell event shown at position p: the current encoder step, or the latest visible
@@ -26,13 +27,13 @@ static const Event *current_cell(const ViewCtx *c, int *dec, int *pending) {
 
 static void gate_rows(const char *cell, const char **names, const char **eqs, int *n) {
     if (!strcmp(cell, "gru")) {
-        static const char *gn[] = {"r  reset gate", "z  update gate", "n  candidate"};
+        static const char *gn[] = {N_("r  reset gate"), N_("z  update gate"), N_("n  candidate")};
         static const char *ge[] = {"r = \xcf\x83(W_ir x + b_ir + W_hr h + b_hr)", "z = \xcf\x83(W_iz x + b_iz + W_hz h + b_hz)",
                                    "n = tanh(W_in x + b_in + r \xe2\x8a\x99 (W_hn h + b_hn))"};
         for (int i = 0; i < 3; i++) { names[i] = gn[i]; eqs[i] = ge[i]; }
         *n = 3;
     } else if (!strcmp(cell, "lstm")) {
-        static const char *gn[] = {"i  input gate", "f  forget gate", "g  candidate", "o  output gate"};
+        static const char *gn[] = {N_("i  input gate"), N_("f  forget gate"), N_("g  candidate"), N_("o  output gate")};
         static const char *ge[] = {"i = \xcf\x83(W_ii x + W_hi h + b_i)", "f = \xcf\x83(W_if x + W_hf h + b_f)",
                                    "g = tanh(W_ig x + W_hg h + b_g)", "o = \xcf\x83(W_io x + W_ho h + b_o)"};
         for (int i = 0; i < 4; i++) { names[i] = gn[i]; eqs[i] = ge[i]; }
@@ -47,24 +48,24 @@ void view_cell(const ViewCtx *c) {
     float sc = th->scale;
     int dec, pending;
     const Event *ev = current_cell(c, &dec, &pending);
-    if (!ev) { vk_message(c, c->area, "This trace has no RNN cell steps."); return; }
+    if (!ev) { vk_message(c, c->area, TR("This trace has no RNN cell steps.")); return; }
     const char *cell = ix->cell;
     const char *tok = event_get_str(ev, "token");
     char title[256], sub[256];
     int layer = (int)event_get_int(ev, "layer", 0);
     if (dec) {
         int s = (int)event_get_int(ev, "step", 0);
-        snprintf(title, sizeof title, "Decoder cell, step %d%s: next_h = f(x, prev_h)", s + 1,
-                 pending ? " (about to run)" : "");
-        snprintf(sub, sizeof sub, "input x = [embedding of \"%s\"; context c_%d]  \xc2\xb7  %s cell, %d hidden units%s",
-                 tok ? tok : "?", s + 1, cell, ix->hidden, ix->layers > 1 ? " (layer 1 shown)" : "");
+        snprintf(title, sizeof title, TR("Decoder cell, step %d%s: next_h = f(x, prev_h)"), s + 1,
+                 pending ? TR(" (about to run)") : "");
+        snprintf(sub, sizeof sub, TR("input x = [embedding of \"%s\"; context c_%d]  \xc2\xb7  %s cell, %d hidden units%s"),
+                 tok ? tok : "?", s + 1, cell, ix->hidden, ix->layers > 1 ? TR(" (layer 1 shown)") : "");
     } else {
         int p = (int)event_get_int(ev, "pos", 0), d = (int)event_get_int(ev, "dir", 0);
-        snprintf(title, sizeof title, "Encoder cell, step %d of %d%s: next_h = f(x, prev_h)", p + 1, ix->S,
-                 pending ? " (press \xe2\x86\x92 to run it)" : "");
-        snprintf(sub, sizeof sub, "input x = embedding of \"%s\"  \xc2\xb7  %s cell, %d hidden units%s%s", tok ? tok : "?", cell,
-                 ix->hidden, ix->enc_layers > 1 ? (layer ? "  \xc2\xb7  upper layer" : "  \xc2\xb7  layer 1") : "",
-                 ix->enc_dirs > 1 ? (d ? ", backward direction" : ", forward direction") : "");
+        snprintf(title, sizeof title, TR("Encoder cell, step %d of %d%s: next_h = f(x, prev_h)"), p + 1, ix->S,
+                 pending ? TR(" (press \xe2\x86\x92 to run it)") : "");
+        snprintf(sub, sizeof sub, TR("input x = embedding of \"%s\"  \xc2\xb7  %s cell, %d hidden units%s%s"), tok ? tok : "?", cell,
+                 ix->hidden, ix->enc_layers > 1 ? (layer ? TR("  \xc2\xb7  upper layer") : TR("  \xc2\xb7  layer 1")) : "",
+                 ix->enc_dirs > 1 ? (d ? TR(", backward direction") : TR(", forward direction")) : "");
     }
     float top = vk_title(c, title, sub);
     Color edge = dec ? th->dec : th->enc, fill = dec ? th->dec_fill : th->enc_fill;
@@ -88,26 +89,26 @@ void view_cell(const ViewCtx *c) {
     draw_rect(dl, box, fill);
     draw_rect_line(dl, box, edge, 3 * th->line);
     draw_text(dl, box.x + 10 * sc, box.y + 6 * sc, th->fs_large, edge,
-              !strcmp(cell, "gru") ? "GRU cell" : !strcmp(cell, "lstm") ? "LSTM cell" : "RNN cell (Elman)");
+              !strcmp(cell, "gru") ? TR("GRU cell") : !strcmp(cell, "lstm") ? TR("LSTM cell") : TR("RNN cell (Elman)"));
 
     /* prev_h column */
     Rect ph = {a.x, box_y, colw, box_h};
     Rect nhr = {a.x + a.w - colw, box_y, colw, box_h};
     Color vis = pending ? color_alpha(th->fg_dim, 120) : th->fg;
     draw_text(dl, ph.x, ph.y - lab, th->fs, th->fg, "prev_h");
-    vk_vector(c, ph, hp, nhp, 1.0f, 1, dec ? "prev_h (decoder state before this step)" : "prev_h (encoder state before this word)");
+    vk_vector(c, ph, hp, nhp, 1.0f, 1, dec ? TR("prev_h (decoder state before this step)") : TR("prev_h (encoder state before this word)"));
     /* lesson highlights: prev_h is s_{step} (0: the initial state) or h_{pos} (none before the first word) */
     int ev_dir = dec ? 0 : (int)event_get_int(ev, "dir", 0), ev_top = dec || ix->enc_layers <= 1 || layer == ix->enc_layers - 1;
     int mark_n = dec ? (int)event_get_int(ev, "step", 0) : (int)event_get_int(ev, "pos", 0);
     if (hp && ev_dir == 0 && ev_top && (dec || mark_n > 0)) draw_mark(dl, dec ? MARK_DEC : MARK_ENC, mark_n, 0, ph);
     if (!dec && event_get_int(ev, "pos", 0) == 0 && event_get_int(ev, "dir", 0) == 0)
-        draw_text(dl, ph.x, ph.y + ph.h + 4, th->fs_small, th->fg_dim, "h0 = zeros");
+        draw_text(dl, ph.x, ph.y + ph.h + 4, th->fs_small, th->fg_dim, TR("h0 = zeros"));
     draw_arrow(dl, ph.x + colw + 6, box_y + box_h / 2, box.x - 4, box_y + box_h / 2, th->fg, 2 * th->line, 12 * sc);
     /* next_h column */
     draw_text(dl, nhr.x + colw - draw_text_width(dl, th->fs, "next_h"), nhr.y - lab, th->fs, vis, "next_h");
     draw_arrow(dl, box.x + box.w + 4, box_y + box_h / 2, nhr.x - 6, box_y + box_h / 2, vis, 2 * th->line, 12 * sc);
     if (!pending) {
-        vk_vector(c, nhr, h, nh, 1.0f, 1, "next_h (the new hidden state)");
+        vk_vector(c, nhr, h, nh, 1.0f, 1, TR("next_h (the new hidden state)"));
         if (h && ev_dir == 0 && ev_top) draw_mark(dl, dec ? MARK_DEC : MARK_ENC, mark_n + 1, 0, nhr);
     }
     else draw_rect_line(dl, nhr, th->grid, 1);
@@ -115,13 +116,13 @@ void view_cell(const ViewCtx *c) {
     /* x strip below */
     Rect xr = {box.x + box.w * 0.1f, box.y + box.h + 40 * sc, box.w * 0.8f, xh};
     char xl[160];
-    snprintf(xl, sizeof xl, "x  (%d values)", nx);
+    snprintf(xl, sizeof xl, TR("x  (%d values)"), nx);
     draw_text(dl, xr.x, xr.y + xh + 4, th->fs, th->fg, xl);
     int x_ready = !(dec && pending && !tl_shown(ix, c->pos, (int)event_get_int(ev, "step", 0), PH_CONTEXT) &&
                     ix->phase_order[PH_CONTEXT] >= 0 && ix->phase_order[PH_CONTEXT] < ix->phase_order[PH_DECODER]);
     if (x_ready)
         vk_vector(c, xr, x, nx, vk_max_abs(x, nx) > 1 ? vk_max_abs(x, nx) : 1.0f, 0,
-                  dec ? "x = [embedding of the previous output token; context vector]" : "x = embedding of the source word");
+                  dec ? TR("x = [embedding of the previous output token; context vector]") : TR("x = embedding of the source word"));
     else
         draw_rect_line(dl, xr, th->grid, 1);
     if (dec) { /* where the embedding ends and the context begins */
@@ -131,8 +132,8 @@ void view_cell(const ViewCtx *c) {
         if (ne > 0 && ne < nx) {
             float sx = xr.x + xr.w * ne / nx;
             draw_rect(dl, (Rect){sx - 1, xr.y - 6, 2, xh + 12}, th->fg);
-            draw_text(dl, xr.x, xr.y - lab, th->fs_small, th->dec, "embedding of the previous word");
-            draw_text(dl, sx + 4, xr.y - lab, th->fs_small, th->fg, "context c (attention)");
+            draw_text(dl, xr.x, xr.y - lab, th->fs_small, th->dec, TR("embedding of the previous word"));
+            draw_text(dl, sx + 4, xr.y - lab, th->fs_small, th->fg, TR("context c (attention)"));
             if (x_ready) draw_mark(dl, MARK_CONTEXT, mark_n + 1, 0, (Rect){sx, xr.y, xr.x + xr.w - sx, xh});
         }
     }
@@ -159,21 +160,21 @@ void view_cell(const ViewCtx *c) {
     if (ngates > 0 && ng == ngates * nh && !pending) {
         for (int k = 0; k < ngates; k++) {
             char what[64];
-            snprintf(what, sizeof what, "gate %.1s", gname[k]);
-            draw_text(dl, ix0, iy, th->fs_small, th->fg, gname[k]);
+            snprintf(what, sizeof what, TR("gate %.1s"), gname[k]);
+            draw_text(dl, ix0, iy, th->fs_small, th->fg, TR(gname[k]));
             draw_text_fit(dl, ix0 + 130 * sc, iy, th->fs_small, th->fg_dim, geq[k], iw - 130 * sc);
             vk_vector(c, (Rect){ix0, iy + draw_line_height(th->fs_small) + 2, iw, strip_h}, g + k * nh, nh, 1.0f, 0, what);
             iy += rh;
         }
     } else if (ngates == 0) {
-        draw_text(dl, ix0, iy, th->fs, th->fg_dim, "next_h = tanh(W x + U prev_h + b)   (no gates)");
+        draw_text(dl, ix0, iy, th->fs, th->fg_dim, TR("next_h = tanh(W x + U prev_h + b)   (no gates)"));
         iy += rh;
     }
     if (nc > 0 && !pending) {
-        draw_text(dl, ix0, iy, th->fs_small, th->fg, "c  cell state");
-        draw_text_fit(dl, ix0 + 130 * sc, iy, th->fs_small, th->fg_dim, "c = f \xe2\x8a\x99 c_prev + i \xe2\x8a\x99 g   (c_prev on hover of the row above)",
+        draw_text(dl, ix0, iy, th->fs_small, th->fg, TR("c  cell state"));
+        draw_text_fit(dl, ix0 + 130 * sc, iy, th->fs_small, th->fg_dim, TR("c = f \xe2\x8a\x99 c_prev + i \xe2\x8a\x99 g   (c_prev on hover of the row above)"),
                       iw - 130 * sc);
-        vk_vector(c, (Rect){ix0, iy + draw_line_height(th->fs_small) + 2, iw, strip_h}, cc, nc, 1.0f, 0, "c (new cell state)");
+        vk_vector(c, (Rect){ix0, iy + draw_line_height(th->fs_small) + 2, iw, strip_h}, cc, nc, 1.0f, 0, TR("c (new cell state)"));
         (void)cp; (void)ncp;
         iy += rh;
     }
@@ -183,6 +184,6 @@ void view_cell(const ViewCtx *c) {
                                                  : "";
         draw_text_fit(dl, ix0, iy, th->fs, th->fg, eq, iw);
     } else {
-        draw_text_fit(dl, ix0, iy, th->fs, th->fg_dim, "gates appear when the step runs", iw);
+        draw_text_fit(dl, ix0, iy, th->fs, th->fg_dim, TR("gates appear when the step runs"), iw);
     }
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "compare.h"
 #include "views.h"
 
@@ -61,17 +62,17 @@ void view_compare(const ViewCtx *c) {
     DrawList *dl = c->dl;
     float sc = th->scale;
     if (!c->alt) {
-        vk_title(c, "Greedy vs beam search", "the same sentence decoded both ways");
-        vk_message(c, c->area, ix->is_beam ? "Only the beam-search trace is loaded. Type an input (the app then decodes it both ways), or render "
-                                             "with --trace BEAM.jsonl --trace2 GREEDY.jsonl."
-                                           : "Only the greedy trace is loaded. Type an input (the app then decodes it both ways), or render "
-                                             "with --trace GREEDY.jsonl --trace2 BEAM.jsonl.");
+        vk_title(c, TR("Greedy vs beam search"), TR("the same sentence decoded both ways"));
+        vk_message(c, c->area, ix->is_beam ? TR("Only the beam-search trace is loaded. Type an input (the app then decodes it both ways), or render "
+                                                "with --trace BEAM.jsonl --trace2 GREEDY.jsonl.")
+                                           : TR("Only the greedy trace is loaded. Type an input (the app then decodes it both ways), or render "
+                                                "with --trace GREEDY.jsonl --trace2 BEAM.jsonl."));
         return;
     }
     const TraceIndex *gix = ix->is_beam ? c->alt : ix, *bix = ix->is_beam ? ix : c->alt;
     if (gix->is_beam || !bix->is_beam) {
-        vk_title(c, "Greedy vs beam search", "the same sentence decoded both ways");
-        vk_message(c, c->area, "Both traces were decoded the same way: this view needs one greedy and one beam-search trace.");
+        vk_title(c, TR("Greedy vs beam search"), TR("the same sentence decoded both ways"));
+        vk_message(c, c->area, TR("Both traces were decoded the same way: this view needs one greedy and one beam-search trace."));
         return;
     }
     CmpPath *paths = calloc(CMP_MAX_PATHS + 2, sizeof *paths);
@@ -88,8 +89,8 @@ void view_compare(const ViewCtx *c) {
         } else have_w = !cmp_greedy_path(c->what_if, wp);
     }
     if (!have_g || nb == 0) {
-        vk_title(c, "Greedy vs beam search", "the same sentence decoded both ways");
-        vk_message(c, c->area, "The traces hold no finished output to compare (no output events or no n-best).");
+        vk_title(c, TR("Greedy vs beam search"), TR("the same sentence decoded both ways"));
+        vk_message(c, c->area, TR("The traces hold no finished output to compare (no output events or no n-best)."));
         free(paths);
         return;
     }
@@ -98,17 +99,17 @@ void view_compare(const ViewCtx *c) {
     char sub[512];
     int all_shown = steps_shown(ix, c->pos) >= (gp->n > bp[0].n ? gp->n : bp[0].n) || ix->pos[c->pos].phase == PH_END;
     if (!all_shown)
-        snprintf(sub, sizeof sub, "greedy takes the most probable token at every step; beam k = %d keeps the %d most probable partial outputs",
+        snprintf(sub, sizeof sub, TR("greedy takes the most probable token at every step; beam k = %d keeps the %d most probable partial outputs"),
                  bix->beam_size, bix->beam_size);
     else if (div < 0)
-        snprintf(sub, sizeof sub, "beam k = %d finds the same output as greedy: here the locally best token was also the globally best", bix->beam_size);
+        snprintf(sub, sizeof sub, TR("beam k = %d finds the same output as greedy: here the locally best token was also the globally best"), bix->beam_size);
     else if (gap > 0)
-        snprintf(sub, sizeof sub, "first divergence at step %d; beam k = %d's output is more probable by %.4f (total log-prob %.4f vs %.4f)", div + 1,
+        snprintf(sub, sizeof sub, TR("first divergence at step %d; beam k = %d's output is more probable by %.4f (total log-prob %.4f vs %.4f)"), div + 1,
                  bix->beam_size, gap, bp[0].logprob, gp->logprob);
     else
-        snprintf(sub, sizeof sub, "first divergence at step %d; greedy's output has the higher total log-prob (%.4f vs %.4f): beam k = %d ranks by its score", div + 1,
+        snprintf(sub, sizeof sub, TR("first divergence at step %d; greedy's output has the higher total log-prob (%.4f vs %.4f): beam k = %d ranks by its score"), div + 1,
                  gp->logprob, bp[0].logprob, bix->beam_size);
-    float top = vk_title(c, "Greedy vs beam search: the same sentence, decoded both ways", sub);
+    float top = vk_title(c, TR("Greedy vs beam search: the same sentence, decoded both ways"), sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 6 * sc};
     float lab = draw_line_height(th->fs), labs = draw_line_height(th->fs_small);
 
@@ -116,7 +117,7 @@ void view_compare(const ViewCtx *c) {
     Row rows[MAX_ROWS];
     int nr = 0;
     rows[nr].p = gp;
-    snprintf(rows[nr].label, sizeof rows[0].label, "greedy");
+    snprintf(rows[nr].label, sizeof rows[0].label, "%s", TR("greedy"));
     rows[nr].col = th->neg;
     rows[nr++].shape = 0;
     float row_h = lab + labs + 8 * sc;
@@ -124,18 +125,18 @@ void view_compare(const ViewCtx *c) {
     int fit = (int)((a.h - chart_min - lab) / (row_h + 4 * sc));
     for (int i = 0; i < nb && nr < MAX_ROWS && (i == 0 || nr < fit - (have_w ? 1 : 0)); i++) {
         rows[nr].p = &bp[i];
-        snprintf(rows[nr].label, sizeof rows[0].label, i == 0 ? "beam k=%d best" : "beam #%d", i == 0 ? bix->beam_size : i + 1);
+        snprintf(rows[nr].label, sizeof rows[0].label, i == 0 ? TR("beam k=%d best") : TR("beam #%d"), i == 0 ? bix->beam_size : i + 1);
         if (i > 0 && cmp_divergence(&bp[i], gp) < 0) {
             size_t l = strlen(rows[nr].label);
-            snprintf(rows[nr].label + l, sizeof rows[0].label - l, " = greedy");
+            snprintf(rows[nr].label + l, sizeof rows[0].label - l, TR(" = greedy"));
         }
         rows[nr].col = i == 0 ? th->accent : th->fg_dim;
         rows[nr++].shape = i == 0 ? 1 : 2;
     }
     if (have_w && nr < MAX_ROWS) {
         rows[nr].p = wp;
-        if (c->what_if_token < 0) snprintf(rows[nr].label, sizeof rows[0].label, "what-if: attention");
-        else snprintf(rows[nr].label, sizeof rows[0].label, "what-if (%s)", c->what_if->is_beam ? "beam" : "greedy");
+        if (c->what_if_token < 0) snprintf(rows[nr].label, sizeof rows[0].label, "%s", TR("what-if: attention"));
+        else snprintf(rows[nr].label, sizeof rows[0].label, TR("what-if (%s)"), c->what_if->is_beam ? TR("beam") : TR("greedy"));
         rows[nr].col = th->finished;
         rows[nr++].shape = 3;
     }
@@ -165,7 +166,7 @@ void view_compare(const ViewCtx *c) {
         int is_cur = s == shown - 1 && ix->pos[c->pos].phase != PH_END;
         draw_text_centered(dl, gx + k * cw + cw / 2, y + labs / 2, th->fs_small, is_cur ? th->accent : th->fg_dim, buf);
     }
-    draw_text(dl, a.x, y, th->fs_small, th->fg_dim, "step");
+    draw_text(dl, a.x, y, th->fs_small, th->fg_dim, TR("step"));
     y += labs + 4 * sc;
     float grid_y = y;
 
@@ -194,8 +195,8 @@ void view_compare(const ViewCtx *c) {
             draw_text(dl, cell.x + (cell.w - vw) / 2, cell.y + 3 * sc + lab, th->fs_small, th->fg_dim, buf);
             if (draw_hot(dl, cell))
                 draw_tooltip(dl, "%s, step %d: \"%s\"%s\ntoken log-prob %.4f (P = %.3f), cumulative log-prob %.4f%s", rows[r].label, s + 1,
-                             vk_tok(p->tok[s]), !forced ? "" : c->what_if_token < 0 ? " (the what-if set the attention weights of this step)" : " (forced by the what-if)", p->token_lp[s], exp(p->token_lp[s]), p->cum[s],
-                             differs ? "\ndiffers from greedy's token at this step" : "");
+                             vk_tok(p->tok[s]), !forced ? "" : c->what_if_token < 0 ? TR(" (the what-if set the attention weights of this step)") : TR(" (forced by the what-if)"), p->token_lp[s], exp(p->token_lp[s]), p->cum[s],
+                             differs ? TR("\ndiffers from greedy's token at this step") : "");
         }
         /* the total at the end of the row */
         if (shown >= p->n) {
@@ -204,19 +205,19 @@ void view_compare(const ViewCtx *c) {
             else snprintf(buf, sizeof buf, "%.3f", p->logprob);
             if (!p->finished) {
                 size_t l = strlen(buf);
-                snprintf(buf + l, sizeof buf - l, " no <eos>");
+                snprintf(buf + l, sizeof buf - l, TR(" no <eos>"));
             }
             float ex = gx + count * cw + 6 * sc;
             Rect tr = {ex, ry, a.x + a.w - ex, row_h};
             draw_text_fit(dl, ex, ry + row_h / 2 - lab / 2, th->fs, r == 0 || (r == 1 && p != wp) ? rows[r].col : th->fg, buf, tr.w);
             if (draw_hot(dl, tr))
-                draw_tooltip(dl, "%s: total log-prob %.4f%s, score %.4f%s", rows[r].label, p->logprob, p->finished ? " (<eos> included)" : "",
-                             p->score, p->finished ? "" : "\nno <eos>: the length cap ended it");
+                draw_tooltip(dl, "%s: total log-prob %.4f%s, score %.4f%s", rows[r].label, p->logprob, p->finished ? TR(" (<eos> included)") : "",
+                             p->score, p->finished ? "" : TR("\nno <eos>: the length cap ended it"));
         }
     }
     float grid_bottom = grid_y + nr * (row_h + 4 * sc);
     if (count > 0 && shown >= gp->n && shown >= bp[0].n)
-        draw_text(dl, gx + count * cw + 6 * sc, grid_y - labs - 4 * sc, th->fs_small, th->fg_dim, "total");
+        draw_text(dl, gx + count * cw + 6 * sc, grid_y - labs - 4 * sc, th->fs_small, th->fg_dim, TR("total"));
 
     /* chart of cumulative log-probs */
     Rect ch = {gx, grid_bottom + lab + 10 * sc, count * cw, a.y + a.h - (grid_bottom + lab + 10 * sc) - labs - 4 * sc};
@@ -226,7 +227,7 @@ void view_compare(const ViewCtx *c) {
             if (isfinite(rows[r].p->cum[s]) && rows[r].p->cum[s] < ymin) ymin = rows[r].p->cum[s];
     if (ymin > -0.5) ymin = -0.5;
     ymin *= 1.08;
-    draw_text(dl, a.x, grid_bottom + 4 * sc, th->fs, th->fg, "cumulative log-prob after each step (higher is more probable)");
+    draw_text(dl, a.x, grid_bottom + 4 * sc, th->fs, th->fg, TR("cumulative log-prob after each step (higher is more probable)"));
     if (ch.h > 30 * sc && count > 0) {
         float ystep = nice_step((float)-ymin);
         while (ystep / (float)-ymin * ch.h < labs + 4) ystep *= 2; /* labels never overlap */
@@ -279,13 +280,13 @@ void view_compare(const ViewCtx *c) {
             int last = gp->n < bp[0].n ? gp->n - 1 : bp[0].n - 1;
             char note[300];
             if (dg > 0)
-                snprintf(note, sizeof note, "vertical line: first divergence (step %d), greedy ahead by %.3f: it took the locally best token \"%.40s\"", div + 1, dg,
+                snprintf(note, sizeof note, TR("vertical line: first divergence (step %d), greedy ahead by %.3f: it took the locally best token \"%.40s\""), div + 1, dg,
                          vk_tok(gp->tok[div]));
             else
-                snprintf(note, sizeof note, "vertical line: first divergence (step %d), greedy already behind by %.3f", div + 1, -dg);
+                snprintf(note, sizeof note, TR("vertical line: first divergence (step %d), greedy already behind by %.3f"), div + 1, -dg);
             if (shown > last && last > div) {
                 size_t l = strlen(note);
-                snprintf(note + l, sizeof note - l, "; after step %d beam is ahead by %.3f", last + 1, bp[0].cum[last] - gp->cum[last]);
+                snprintf(note + l, sizeof note - l, TR("; after step %d beam is ahead by %.3f"), last + 1, bp[0].cum[last] - gp->cum[last]);
             }
             draw_text_fit(dl, ch.x, ch.y + ch.h + 2, th->fs_small, th->fg_dim, note, ch.w + 60 * sc);
         }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 void view_heatmap(const ViewCtx *c) {
@@ -16,15 +17,15 @@ void view_heatmap(const ViewCtx *c) {
     int T = 0;
     while (T < ix->n_steps && ix->steps[T].attn) T++;
     if (!strcmp(ix->scorer, "none") || T == 0) {
-        vk_title(c, "Alignment heatmap", NULL);
-        vk_message(c, c->area, "This model has no attention, so there is no alignment to show.");
+        vk_title(c, TR("Alignment heatmap"), NULL);
+        vk_message(c, c->area, TR("This model has no attention, so there is no alignment to show."));
         return;
     }
     int S = ix->S;
     char sub[200];
-    snprintf(sub, sizeof sub, "row t: the attention weights of decoder step t over the source; white = 1, black = 0%s",
-             !ix->is_beam ? "" : ix->sel_node >= 0 ? "; the beam hypothesis selected in the tree (R: back to the best)" : "; best beam hypothesis");
-    float top = vk_title(c, "Alignment: which source words each output word looked at", sub);
+    snprintf(sub, sizeof sub, TR("row t: the attention weights of decoder step t over the source; white = 1, black = 0%s"),
+             !ix->is_beam ? "" : ix->sel_node >= 0 ? TR("; the beam hypothesis selected in the tree (R: back to the best)") : TR("; best beam hypothesis"));
+    float top = vk_title(c, TR("Alignment: which source words each output word looked at"), sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
     float lab = draw_line_height(th->fs);
     /* label sizes */
@@ -143,11 +144,11 @@ void view_heatmap(const ViewCtx *c) {
     vk_more(c, gx, gy + ghei + 4, col_first, 0);
     vk_more(c, gx + gwid, gy + ghei + 4, S - col_first - col_count, 1);
     if (row_first > 0) {
-        snprintf(buf, sizeof buf, "\xe2\x96\xb2 %d rows above", row_first);
+        snprintf(buf, sizeof buf, TR("\xe2\x96\xb2 %d rows above"), row_first);
         draw_text(dl, a.x, gy - lab - 4, th->fs_small, th->accent, buf);
     }
     if (row_first + row_count < T) {
-        snprintf(buf, sizeof buf, "\xe2\x96\xbc %d rows below", T - row_first - row_count);
+        snprintf(buf, sizeof buf, TR("\xe2\x96\xbc %d rows below"), T - row_first - row_count);
         draw_text(dl, a.x, gy + ghei + 4, th->fs_small, th->accent, buf);
     }
     /* legend: the ramp */
@@ -157,6 +158,6 @@ void view_heatmap(const ViewCtx *c) {
         draw_rect_line(dl, (Rect){lx, ly, 16 * sc, lh}, th->fg_dim, 1);
         draw_text(dl, lx + 20 * sc, ly - lab / 2, th->fs_small, th->fg, "1");
         draw_text(dl, lx + 20 * sc, ly + lh - lab / 2, th->fs_small, th->fg, "0");
-        draw_text(dl, lx + 20 * sc, ly + lh / 2 - lab / 2, th->fs_small, th->fg_dim, "weight");
+        draw_text(dl, lx + 20 * sc, ly + lh / 2 - lab / 2, th->fs_small, th->fg_dim, TR("weight"));
     }
 }

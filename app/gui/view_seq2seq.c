@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 #define TOPK 5
@@ -26,10 +27,10 @@ void view_seq2seq(const ViewCtx *c) {
               : q->phase == PH_END  ? S + T - 1
                                     : S + (q->step < T ? q->step : T - 1);
     char sub[256];
-    snprintf(sub, sizeof sub, "encoder (blue) reads the source; decoder (red) writes one word per step%s%s",
-             strcmp(ix->scorer, "none") ? ", looking back through attention (arcs below)" : " from the last encoder h only",
-             !ix->is_beam ? "" : ix->sel_node >= 0 ? "; beam: the hypothesis selected in the tree" : "; beam: the best hypothesis");
-    float top = vk_title(c, "Sequence to sequence: two RNNs", sub);
+    snprintf(sub, sizeof sub, TR("encoder (blue) reads the source; decoder (red) writes one word per step%s%s"),
+             strcmp(ix->scorer, "none") ? TR(", looking back through attention (arcs below)") : TR(" from the last encoder h only"),
+             !ix->is_beam ? "" : ix->sel_node >= 0 ? TR("; beam: the hypothesis selected in the tree") : TR("; beam: the best hypothesis"));
+    float top = vk_title(c, TR("Sequence to sequence: two RNNs"), sub);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 6 * sc};
     float lab = draw_line_height(th->fs) + 2, labs = draw_line_height(th->fs_small);
     float cell;
@@ -64,9 +65,9 @@ void view_seq2seq(const ViewCtx *c) {
                 if (ix->enc[j] == e) idx = j;
             int shown = idx >= 0 && tl_enc_shown(ix, c->pos, idx);
             vk_box(c, box, shown ? th->enc_fill : th->bg, is_cur ? th->accent : shown ? th->enc : th->grid,
-                   is_cur ? 3 * th->line : th->line, "enc", th->fs_small, shown ? th->enc : th->fg_dim);
+                   is_cur ? 3 * th->line : th->line, TR("enc"), th->fs_small, shown ? th->enc : th->fg_dim);
             if (shown) draw_mark(dl, MARK_ENC, i + 1, 0, box); /* the cell box stands for its h */
-            if (draw_hot(dl, box)) draw_tooltip(dl, "encoder step %d: reads \"%s\"%s", i + 1, vk_tok(ix->src_tokens[i]), shown ? "" : " (not run yet)");
+            if (draw_hot(dl, box)) draw_tooltip(dl, "encoder step %d: reads \"%s\"%s", i + 1, vk_tok(ix->src_tokens[i]), shown ? "" : TR(" (not run yet)"));
             if (shown && k + 1 < count)
                 draw_arrow(dl, x + bw + 1, cell_y + cell_h / 2, x + cell - 1, cell_y + cell_h / 2,
                            i == S - 1 ? th->fg : th->enc, th->line * 1.5f, 8 * sc);
@@ -85,9 +86,9 @@ void view_seq2seq(const ViewCtx *c) {
         int outp = tl_shown(ix, c->pos, s, PH_OUTPUT);
         int chosen = tl_shown(ix, c->pos, s, PH_CHOSEN);
         vk_box(c, box, ran ? th->dec_fill : th->bg, is_cur ? th->accent : ran ? th->dec : th->grid, is_cur ? 3 * th->line : th->line,
-               "dec", th->fs_small, ran ? th->dec : th->fg_dim);
+               TR("dec"), th->fs_small, ran ? th->dec : th->fg_dim);
         if (ran) draw_mark(dl, MARK_DEC, s + 1, 0, box);
-        if (draw_hot(dl, box)) draw_tooltip(dl, "decoder step %d%s", s + 1, ran ? "" : " (not run yet)");
+        if (draw_hot(dl, box)) draw_tooltip(dl, "decoder step %d%s", s + 1, ran ? "" : TR(" (not run yet)"));
         if (ran && k + 1 < count)
             draw_arrow(dl, x + bw + 1, cell_y + cell_h / 2, x + cell - 1, cell_y + cell_h / 2, th->dec, th->line * 1.5f, 8 * sc);
         /* input token below */
@@ -103,7 +104,7 @@ void view_seq2seq(const ViewCtx *c) {
         if (outp && ts->output) {
             draw_rect(dl, ob, th->out_fill);
             draw_rect_line(dl, ob, th->out, 2 * th->line);
-            if (draw_text_width(dl, th->fs_small, "FC + softmax") <= bw - 8) draw_text(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, "FC + softmax");
+            if (draw_text_width(dl, th->fs_small, TR("FC + softmax")) <= bw - 8) draw_text(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, TR("FC + softmax"));
             else if (draw_text_width(dl, th->fs_small, "softmax") <= bw - 8) draw_text(dl, ob.x + 4, ob.y + 2, th->fs_small, th->out, "softmax");
             int ids[TOPK];
             float pr[TOPK];
@@ -126,8 +127,8 @@ void view_seq2seq(const ViewCtx *c) {
                 draw_text_fit(dl, row.x + 2, row.y, th->fs_small, th->fg, tk, row.w - vw - 10);
                 if (draw_hot(dl, row)) {
                     draw_tooltip(dl, "P(\"%s\") = %.4f at decoder step %d (log-prob %.3f)\nrank %d of the output distribution%s%s", tk, pr[r],
-                                 s + 1, log(pr[r] > 0 ? pr[r] : 1e-30), r + 1, is_ch ? "; chosen" : "",
-                                 is_ch ? "" : "\nclick: what-if, force this token here and let the model continue (view 7 compares)");
+                                 s + 1, log(pr[r] > 0 ? pr[r] : 1e-30), r + 1, is_ch ? TR("; chosen") : "",
+                                 is_ch ? "" : TR("\nclick: what-if, force this token here and let the model continue (view 7 compares)"));
                     if (c->pick && !is_ch) *c->pick = (ViewPick){PICK_TOKEN, s, ids[r], -1, 0};
                 }
             }
@@ -178,7 +179,7 @@ void view_seq2seq(const ViewCtx *c) {
                 if (draw_hot(dl, hot))
                     draw_tooltip(dl, "attention weight a_%d = %.3f: decoder step %d looks at \"%s\"", j + 1, w[j], s + 1, vk_tok(ix->src_tokens[j]));
             }
-            draw_text(dl, a.x, a.y + a.h - labs, th->fs_small, th->fg_dim, "arcs: attention of the current decoder step (thicker = larger weight)");
+            draw_text(dl, a.x, a.y + a.h - labs, th->fs_small, th->fg_dim, TR("arcs: attention of the current decoder step (thicker = larger weight)"));
         }
     }
 }

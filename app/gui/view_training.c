@@ -15,6 +15,7 @@
 
 #include <SDL2/SDL_keycode.h>
 
+#include "i18n.h"
 #include "gui.h"
 #include "live_train.h"
 #include "widgets.h"
@@ -54,13 +55,13 @@ int gui_training_open(GuiState *g, const LiveConfig *cfg, int threaded, Status *
     u->lt = live_train_new(cfg, st);
     if (u->lt && threaded && live_train_start(u->lt, st)) { live_train_free(u->lt); u->lt = NULL; }
     if (!u->lt) {
-        snprintf(u->message, sizeof u->message, "cannot start training: %.500s", st->message);
+        snprintf(u->message, sizeof u->message, TR("cannot start training: %.500s"), st->message);
         u->message_error = 1;
         return -1;
     }
     if (u->slow) live_train_set_pace(u->lt, SLOW_PACE);
-    snprintf(u->message, sizeof u->message, "%s, %s: %ld parameters, %d training / %d dev examples", live_task_name(cfg->task),
-             live_arch_label(cfg->arch), u->lt->param_count, u->lt->n_train, u->lt->n_dev);
+    snprintf(u->message, sizeof u->message, TR("%s, %s: %ld parameters, %d training / %d dev examples"), TR(live_task_name(cfg->task)),
+             TR(live_arch_label(cfg->arch)), u->lt->param_count, u->lt->n_train, u->lt->n_dev);
     u->message_error = 0;
     return 0;
 }
@@ -125,7 +126,7 @@ void gui_training_poll(GuiState *g) {
     u->open_after_save = -1;
     Status st = {{0}};
     if (gui_load_model(g, path, &st)) {
-        snprintf(u->message, sizeof u->message, "cannot open %.300s: %.280s", path, st.message);
+        snprintf(u->message, sizeof u->message, TR("cannot open %.300s: %.280s"), path, st.message);
         u->message_error = 1;
         return;
     }
@@ -137,7 +138,7 @@ void gui_training_poll(GuiState *g) {
         snprintf(g->message, sizeof g->message, "%.500s", st.message);
         g->message_error = 1;
     } else {
-        snprintf(g->message, sizeof g->message, "opened %.300s (the model being trained, as saved)", path);
+        snprintf(g->message, sizeof g->message, TR("opened %.300s (the model being trained, as saved)"), path);
         g->message_error = 0;
     }
     g->view = VIEW_HEATMAP;
@@ -164,7 +165,7 @@ static void chart_frame(DrawList *dl, const Theme *th, Rect r, const char *title
     }
     draw_rect_line(dl, p, th->panel_edge, 1);
     char b[64];
-    snprintf(b, sizeof b, "step %ld", x_max);
+    snprintf(b, sizeof b, TR("step %ld"), x_max);
     draw_text(dl, p.x + p.w - draw_text_width(dl, th->fs_small, b), p.y + p.h + 2, th->fs_small, th->fg_dim, b);
     draw_text(dl, p.x, p.y + p.h + 2, th->fs_small, th->fg_dim, "0");
 }
@@ -265,7 +266,7 @@ static float heatmap(const ViewCtx *c, const LiveTrain *lt, const LiveSnap *s, R
             if (labels && draw_hot(dl, cell))
                 draw_tooltip(dl, "step %ld: while producing \"%.40s\" (teacher-forced) the decoder gave \"%.40s\" weight %.4f%s", s->step,
                              vk_tok(lt->ex_tgt[t]), vk_tok(lt->ex_src[j]), w,
-                             lt->ex_gold[t][j] == 2 ? "\n(orange outline: the gold alignment)" : lt->ex_gold[t][j] ? "\n(a possible gold link)" : "");
+                             lt->ex_gold[t][j] == 2 ? TR("\n(orange outline: the gold alignment)") : lt->ex_gold[t][j] ? TR("\n(a possible gold link)") : "");
         }
     draw_rect_line(dl, (Rect){gx - 1, gy - 1, cs * S + 2, cs * T + 2}, th->panel_edge, 1);
     return cs;
@@ -276,7 +277,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     DrawList *dl = c->dl;
     float sc = th->scale;
     Rect a = c->area;
-    if (lt->n_snaps == 0) { vk_message(c, a, "No snapshot yet."); return; }
+    if (lt->n_snaps == 0) { vk_message(c, a, TR("No snapshot yet.")); return; }
     int si = sel >= 0 && sel < lt->n_snaps ? sel : lt->n_snaps - 1;
     const LiveSnap *s = lt->snaps[si];
     const LiveSnap *last = lt->snaps[lt->n_snaps - 1];
@@ -294,7 +295,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     for (int i = 0; i < lt->n_loss; i++) y_max = fmaxf_(y_max, lt->loss_pts[i]);
     if (y_max <= 0) y_max = 1;
     y_max = ceilf(y_max * 2) / 2;
-    chart_frame(dl, th, lr, "training loss (mean NLL per target token)", y_max, x_max, "%.1f");
+    chart_frame(dl, th, lr, TR("training loss (mean NLL per target token)"), y_max, x_max, "%.1f");
     Rect lp = chart_plot(th, lr);
     polyline(dl, lp, lt->loss_step, lt->loss_pts, lt->n_loss, x_max, y_max, th->dec, 2 * th->line);
     float mx = lp.x + lp.w * (float)s->step / (float)x_max;
@@ -308,7 +309,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     }
     /* dev accuracy curves (one point per snapshot) */
     Rect ar = {left.x, left.y + left.h * 0.5f + 4 * sc, left.w, left.h * 0.5f - 4 * sc};
-    chart_frame(dl, th, ar, "dev accuracy (greedy)", 1.0f, x_max, "%.2f");
+    chart_frame(dl, th, ar, TR("dev accuracy (greedy)"), 1.0f, x_max, "%.2f");
     Rect ap = chart_plot(th, ar);
     long xs[LIVE_MAX_SNAPS];
     float ex[LIVE_MAX_SNAPS], tk[LIVE_MAX_SNAPS];
@@ -323,14 +324,14 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     draw_rect(dl, (Rect){mx - 1, ap.y, 2, ap.h}, th->accent);
     float lab = draw_line_height(th->fs_small);
     /* key, right of the title: blue tokens, red exact sentences */
-    float kx = ar.x + draw_text_width(dl, th->fs, "dev accuracy (greedy)") + 14 * sc, ky = ar.y + 2;
-    float kw = 2 * 18 * sc + draw_text_width(dl, th->fs_small, "tokens") + draw_text_width(dl, th->fs_small, "exact") + 12 * sc;
+    float kx = ar.x + draw_text_width(dl, th->fs, TR("dev accuracy (greedy)")) + 14 * sc, ky = ar.y + 2;
+    float kw = 2 * 18 * sc + draw_text_width(dl, th->fs_small, TR("tokens")) + draw_text_width(dl, th->fs_small, TR("exact")) + 12 * sc;
     if (kx + kw <= ar.x + ar.w) {
         draw_rect(dl, (Rect){kx, ky + lab / 2, 14 * sc, 3}, th->enc);
-        draw_text(dl, kx + 18 * sc, ky, th->fs_small, th->fg, "tokens");
-        kx += 18 * sc + draw_text_width(dl, th->fs_small, "tokens") + 12 * sc;
+        draw_text(dl, kx + 18 * sc, ky, th->fs_small, th->fg, TR("tokens"));
+        kx += 18 * sc + draw_text_width(dl, th->fs_small, TR("tokens")) + 12 * sc;
         draw_rect(dl, (Rect){kx, ky + lab / 2, 14 * sc, 3}, th->dec);
-        draw_text(dl, kx + 18 * sc, ky, th->fs_small, th->fg, "exact");
+        draw_text(dl, kx + 18 * sc, ky, th->fs_small, th->fg, TR("exact"));
     }
     if (draw_hot(dl, ap))
         draw_tooltip(dl, "step %ld: dev exact %.1f %%, tokens %.1f %% (%d dev examples, greedy)", s->step, 100 * s->dev_exact,
@@ -338,12 +339,12 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
 
     /* the example's attention at the shown snapshot */
     char b[700];
-    snprintf(b, sizeof b, "Attention on the example at step %ld%s", s->step, sel < 0 ? " (latest)" : "");
+    snprintf(b, sizeof b, TR("Attention on the example at step %ld%s"), s->step, sel < 0 ? TR(" (latest)") : "");
     draw_text_fit(dl, right.x, right.y, th->fs_large, th->fg, b, right.w);
     float y = right.y + draw_line_height(th->fs_large) + 2 * sc;
     if (!small) {
         draw_text_fit(dl, right.x, y, th->fs_small, th->fg_dim,
-                      "teacher-forced: each row is the reference token being produced \xc2\xb7 orange outline: the gold alignment",
+                      TR("teacher-forced: each row is the reference token being produced \xc2\xb7 orange outline: the gold alignment"),
                       right.w);
         y += lab;
     }
@@ -351,8 +352,8 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     float info_h = (small ? 2 : 3) * draw_line_height(th->fs) + 8 * sc;
     Rect hm = {right.x, y, right.w, right.y + right.h - y - info_h};
     if (!lt->has_attention) {
-        vk_message(c, hm, "This architecture has no attention: nothing to look at but the loss.\n"
-                          "It is the baseline: compare its dev accuracy with an attention model's.");
+        vk_message(c, hm, TR("This architecture has no attention: nothing to look at but the loss.\n"
+                             "It is the baseline: compare its dev accuracy with an attention model's."));
     } else {
         heatmap(c, lt, s, hm, 1);
     }
@@ -360,25 +361,25 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     if (lt->has_attention) {
         int rows = 0;
         for (int t = 0; t + 1 < s->T; t++) rows += !(lt->cfg.task == LIVE_DATES && !strcmp(lt->ex_tgt[t], "-"));
-        snprintf(b, sizeof b, "entropy %.2f nats (uniform: %.2f) \xc2\xb7 mean max weight %.2f", s->entropy, log((double)s->S), s->max_weight);
+        snprintf(b, sizeof b, TR("entropy %.2f nats (uniform: %.2f) \xc2\xb7 mean max weight %.2f"), s->entropy, log((double)s->S), s->max_weight);
         if (!small) {
             draw_text_fit(dl, right.x, iy, th->fs, th->fg, b, right.w);
             iy += draw_line_height(th->fs);
         }
         if (small)
-            snprintf(b, sizeof b, "entropy %.2f \xc2\xb7 on gold %d/%d \xc2\xb7 %s", s->entropy, (int)lrintf(s->align * rows), rows,
-                     s->sharp ? "\xe2\x9c\x93 sharp" : "not sharp yet");
+            snprintf(b, sizeof b, TR("entropy %.2f \xc2\xb7 on gold %d/%d \xc2\xb7 %s"), s->entropy, (int)lrintf(s->align * rows), rows,
+                     s->sharp ? TR("\xe2\x9c\x93 sharp") : TR("not sharp yet"));
         else
-            snprintf(b, sizeof b, "argmax on the gold alignment: %d of %d rows \xc2\xb7 %s", (int)lrintf(s->align * rows), rows,
-                     s->sharp ? "\xe2\x9c\x93 sharp" : "not sharp yet");
+            snprintf(b, sizeof b, TR("argmax on the gold alignment: %d of %d rows \xc2\xb7 %s"), (int)lrintf(s->align * rows), rows,
+                     s->sharp ? TR("\xe2\x9c\x93 sharp") : TR("not sharp yet"));
         draw_text_fit(dl, right.x, iy, th->fs, s->sharp ? th->enc : th->fg, b, right.w);
         if (draw_hot(dl, (Rect){right.x, iy - draw_line_height(th->fs), right.w, 2 * draw_line_height(th->fs)}))
             draw_tooltip(dl, "entropy of a row: 0 when all weight is on one source token, ln S when spread evenly\n"
                              "sharp = mean row maximum >= 0.90 and every row's largest weight on a gold link%s",
-                         lt->cfg.task == LIVE_DATES ? "\n(dates: the two dashes are not scored: they come from the format)" : "");
+                         lt->cfg.task == LIVE_DATES ? TR("\n(dates: the two dashes are not scored: they come from the format)") : "");
         iy += draw_line_height(th->fs);
     }
-    snprintf(b, sizeof b, "greedy output now: %.200s %s  (reference: %.200s)", s->output[0] ? s->output : "(empty)",
+    snprintf(b, sizeof b, TR("greedy output now: %.200s %s  (reference: %.200s)"), s->output[0] ? s->output : TR("(empty)"),
              s->output_ok ? "\xe2\x9c\x93" : "\xe2\x9c\x97", lt->ex_tgt_text);
     draw_text_fit(dl, right.x, iy, th->fs, s->output_ok ? th->enc : th->dec, b, right.w);
 
@@ -391,8 +392,8 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
     float pitch = th_w + 6 * sc;
     float more_w = draw_text_width(dl, th->fs_small, "999 more \xe2\x96\xb6") + 12 * sc; /* room for the markers */
     float x0 = st.x + 96 * sc + more_w, avail = st.w - 96 * sc - 2 * more_w;
-    draw_text(dl, st.x + 10 * sc, st.y + 8 * sc, th->fs_small, th->fg, "snapshots");
-    snprintf(b, sizeof b, "%d, every %d", lt->n_snaps, lt->snap_every);
+    draw_text(dl, st.x + 10 * sc, st.y + 8 * sc, th->fs_small, th->fg, TR("snapshots"));
+    snprintf(b, sizeof b, TR("%d, every %d"), lt->n_snaps, lt->snap_every);
     draw_text(dl, st.x + 10 * sc, st.y + 8 * sc + lab, th->fs_small, th->fg_dim, b);
     draw_text(dl, st.x + 10 * sc, st.y + 8 * sc + 2 * lab, th->fs_small, th->fg_dim, "\xe2\x86\x90/\xe2\x86\x92, End");
     float cell;
@@ -418,7 +419,7 @@ static void view_training_draw(const ViewCtx *c, const LiveTrain *lt, int sel, i
         if (draw_hot(dl, hot)) {
             if (hover_snap) *hover_snap = i;
             draw_tooltip(dl, "step %ld (%.1f s): loss %.3f, dev exact %.0f %%, entropy %.2f, max weight %.2f%s\nclick to show it", q->step,
-                         q->seconds, q->loss, 100 * q->dev_exact, q->entropy, q->max_weight, q->sharp ? ", sharp" : "");
+                         q->seconds, q->loss, 100 * q->dev_exact, q->entropy, q->max_weight, q->sharp ? TR(", sharp") : "");
         }
     }
     vk_more(c, x0 - more_w + 4 * sc, st.y + strip_h / 2 - lab / 2, first, 0);
@@ -464,21 +465,21 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
     enum { C_TASK, C_ARCH, C_PLAY, C_STEP, C_RESET, C_LR_DOWN, C_LR, C_LR_UP, C_SLOW, C_SAVE, C_OPEN, C_N };
     char labs[C_N][160];
     static const char *const tips[C_N] = {
-        "the task to train on (a fresh model)", "architecture and attention (a fresh model)", "train in the background (Space)",
-        "one batch, then a snapshot (.)", "a fresh model from the same seed: the same run again (R)", "learning rate down ([)",
-        "the learning rate in force (Adam)", "learning rate up (])", "slow motion: 20 batches per second, to watch it happen (L)",
-        "save the model being trained as an ordinary model file (S)", "save it and open it in the stepper's views (O)"};
-    snprintf(labs[C_TASK], sizeof labs[0], "task: %s \xe2\x96\xbe", live_task_name(u->task));
-    snprintf(labs[C_ARCH], sizeof labs[0], "%s \xe2\x96\xbe", live_arch_label(u->arch));
-    snprintf(labs[C_PLAY], sizeof labs[0], "%s", playing ? "\xe2\x9d\x9a\xe2\x9d\x9a Pause" : "\xe2\x96\xb6 Play");
-    snprintf(labs[C_STEP], sizeof labs[0], "Step");
-    snprintf(labs[C_RESET], sizeof labs[0], "Reset");
+        N_("the task to train on (a fresh model)"), N_("architecture and attention (a fresh model)"), N_("train in the background (Space)"),
+        N_("one batch, then a snapshot (.)"), N_("a fresh model from the same seed: the same run again (R)"), N_("learning rate down ([)"),
+        N_("the learning rate in force (Adam)"), N_("learning rate up (])"), N_("slow motion: 20 batches per second, to watch it happen (L)"),
+        N_("save the model being trained as an ordinary model file (S)"), N_("save it and open it in the stepper's views (O)")};
+    snprintf(labs[C_TASK], sizeof labs[0], TR("task: %s \xe2\x96\xbe"), TR(live_task_name(u->task)));
+    snprintf(labs[C_ARCH], sizeof labs[0], "%s \xe2\x96\xbe", TR(live_arch_label(u->arch)));
+    snprintf(labs[C_PLAY], sizeof labs[0], "%s", playing ? TR("\xe2\x9d\x9a\xe2\x9d\x9a Pause") : TR("\xe2\x96\xb6 Play"));
+    snprintf(labs[C_STEP], sizeof labs[0], "%s", TR("Step"));
+    snprintf(labs[C_RESET], sizeof labs[0], "%s", TR("Reset"));
     snprintf(labs[C_LR_DOWN], sizeof labs[0], "\xe2\x88\x92");
-    snprintf(labs[C_LR], sizeof labs[0], "lr %g", lr);
+    snprintf(labs[C_LR], sizeof labs[0], TR("lr %g"), lr);
     snprintf(labs[C_LR_UP], sizeof labs[0], "+");
-    snprintf(labs[C_SLOW], sizeof labs[0], "slow");
-    snprintf(labs[C_SAVE], sizeof labs[0], "Save");
-    snprintf(labs[C_OPEN], sizeof labs[0], "Open in stepper");
+    snprintf(labs[C_SLOW], sizeof labs[0], "%s", TR("slow"));
+    snprintf(labs[C_SAVE], sizeof labs[0], "%s", TR("Save"));
+    snprintf(labs[C_OPEN], sizeof labs[0], "%s", TR("Open in stepper"));
     int n_ctl = lt ? C_N : C_ARCH + 1;
     float row_h = 40 * sc, pad = 6 * sc, right_edge = area.x + area.w - 10 * sc;
     Rect rc[C_N];
@@ -507,7 +508,7 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
             int active = (i == C_TASK && u->menu == 1) || (i == C_ARCH && u->menu == 2) || (i == C_PLAY && playing) || (i == C_SLOW && u->slow);
             hit[i] = ui_button(dl, th, win, rc[i], labs[i], active);
         }
-        if (draw_hot(dl, rc[i])) draw_tooltip(dl, "%s", tips[i]);
+        if (draw_hot(dl, rc[i])) draw_tooltip(dl, "%s", TR(tips[i]));
     }
     float tx = rc[C_TASK].x, by = rc[C_TASK].y, bh = rc[C_TASK].h, axx = rc[C_ARCH].x;
     if (hit[C_TASK]) u->menu = u->menu == 1 ? 0 : 1;
@@ -526,9 +527,9 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
         char lab[160];
         /* the speed and the clock only in the window: render and tests draw reproducible frames */
         if (u->threaded)
-            snprintf(lab, sizeof lab, "step %ld \xc2\xb7 %.0f steps/s \xc2\xb7 %.1f s%s", step, playing ? sps : 0.0, secs, failed ? " \xc2\xb7 stopped" : "");
+            snprintf(lab, sizeof lab, TR("step %ld \xc2\xb7 %.0f steps/s \xc2\xb7 %.1f s%s"), step, playing ? sps : 0.0, secs, failed ? TR(" \xc2\xb7 stopped") : "");
         else
-            snprintf(lab, sizeof lab, "step %ld%s", step, failed ? " \xc2\xb7 stopped" : "");
+            snprintf(lab, sizeof lab, TR("step %ld%s"), step, failed ? TR(" \xc2\xb7 stopped") : "");
         float w = draw_text_width(dl, th->fs, lab);
         if (x + 14 * sc + w < right_edge)
             draw_text(dl, right_edge - w, y + (row_h - 2 * pad) / 2 - draw_line_height(th->fs) / 2, th->fs, failed ? th->dec : th->fg_dim, lab);
@@ -561,18 +562,18 @@ void gui_training_frame(GuiState *g, DrawList *dl, const Theme *th, const UiInpu
         if (win && win->pressed && hover >= 0) u->sel = hover == n - 1 ? -1 : hover;
     } else {
         ViewCtx vc = {.ix = NULL, .pos = 0, .th = th, .dl = dl, .area = va, .anim = 1};
-        vk_message(&vc, va, u->message[0] ? u->message : "Choose a task and an architecture.");
+        vk_message(&vc, va, u->message[0] ? u->message : TR("Choose a task and an architecture."));
     }
 
     /* pickers (on top) */
     if (u->menu == 1) {
-        const char *items[LIVE_TASK_COUNT] = {"reverse (8 symbols, length 3-8)", "dates (written dates to ISO)", "translate (French, up to 8 words)"};
+        const char *items[LIVE_TASK_COUNT] = {TR("reverse (8 symbols, length 3-8)"), TR("dates (written dates to ISO)"), TR("translate (French, up to 8 words)")};
         int k = ui_menu(dl, th, in, (Rect){tx, by, 200 * sc, bh}, items, LIVE_TASK_COUNT, u->task);
         if (k >= 0 && (LiveTask)k != u->task) reopen(g, (LiveTask)k, u->arch);
         if (k != -1) u->menu = 0;
     } else if (u->menu == 2) {
         const char *items[LIVE_ARCH_COUNT];
-        for (int i = 0; i < LIVE_ARCH_COUNT; i++) items[i] = live_arch_label((LiveArch)i);
+        for (int i = 0; i < LIVE_ARCH_COUNT; i++) items[i] = TR(live_arch_label((LiveArch)i));
         int k = ui_menu(dl, th, in, (Rect){axx, by, 260 * sc, bh}, items, LIVE_ARCH_COUNT, u->arch);
         if (k >= 0 && (LiveArch)k != u->arch) reopen(g, u->task, (LiveArch)k);
         if (k != -1) u->menu = 0;

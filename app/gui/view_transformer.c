@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 enum { K_ENC, K_MASKED, K_CROSS, K_COUNT };
@@ -97,12 +98,12 @@ static void draw_map(const ViewCtx *c, const Panel *p, int layer, int head, floa
             if (draw_hot(dl, cell)) {
                 const char *q = p->kind == K_ENC ? vk_tok(ix->src_tokens[r]) : dec_token(ix, r);
                 const char *key = p->kind == K_MASKED ? dec_token(ix, k) : vk_tok(ix->src_tokens[k]);
-                static const char *what[K_COUNT] = {"encoder self-attention", "decoder masked self-attention", "cross-attention"};
+                static const char *what[K_COUNT] = {N_("encoder self-attention"), N_("decoder masked self-attention"), N_("cross-attention")};
                 char qb[64], kb[64];
                 snprintf(qb, sizeof qb, "%.60s", q);
                 snprintf(kb, sizeof kb, "%.60s", key);
                 draw_tooltip(dl, "%s, layer %d, head %d\nquery \"%s\" (position %d) \xe2\x86\x92 key \"%s\" (position %d): weight %.4f",
-                             what[p->kind], layer + 1, head + 1, qb, r, kb, k, wts[k]);
+                             TR(what[p->kind]), layer + 1, head + 1, qb, r, kb, k, wts[k]);
             }
         }
     }
@@ -121,7 +122,9 @@ static void draw_panel(const ViewCtx *c, const Panel *p, Rect r, const char *tit
     float top = r.y + lab + small + 6 * sc;
     /* layer names in a left gutter; head numbers under the last layer's maps (under every
      * map when the heads of a layer wrap onto several rows) */
-    float gutter = draw_text_width(dl, th->fs_small, "layer 8") + 6 * sc, g6 = 6 * sc, hl = small + 2 * sc;
+    char sample[64];
+    snprintf(sample, sizeof sample, TR("layer %d"), 8);
+    float gutter = draw_text_width(dl, th->fs_small, sample) + 6 * sc, g6 = 6 * sc, hl = small + 2 * sc;
     int H = p->heads, best_hc = 1, L = p->layers;
     float best = 0, avail = r.y + r.h - top;
     int dim = p->rows > p->cols ? p->rows : p->cols;
@@ -133,7 +136,7 @@ static void draw_panel(const ViewCtx *c, const Panel *p, Rect r, const char *tit
     }
     float cs = best / dim; /* fractional: draw_map snaps cell edges to pixels */
     if (cs > 22 * sc) cs = floorf(22 * sc);
-    if (cs < 1) { vk_message(c, r, "too small to draw: enlarge the window"); return; }
+    if (cs < 1) { vk_message(c, r, TR("too small to draw: enlarge the window")); return; }
     int hc = best_hc, hr = (H + hc - 1) / hc;
     float mw = cs * p->cols, mh = cs * p->rows;
     float y = top;
@@ -141,14 +144,16 @@ static void draw_panel(const ViewCtx *c, const Panel *p, Rect r, const char *tit
     for (int l = 0; l < L; l++) {
         int last = l == L - 1 || hr > 1;
         float row_h = mh + g6 + (last ? hl : 0);
-        snprintf(buf, sizeof buf, "layer %d", l + 1);
+        snprintf(buf, sizeof buf, TR("layer %d"), l + 1);
         draw_text(dl, r.x, y + (hr * row_h - g6) / 2 - small / 2, th->fs_small, th->fg, buf);
         for (int h = 0; h < H; h++) {
             int gx = h % hc, gy = h / hc;
             float x = r.x + gutter + gx * (mw + g6), yy = y + gy * row_h;
             draw_map(c, p, l, h, x, yy, cs);
             if (last) {
-                snprintf(buf, sizeof buf, mw >= draw_text_width(dl, th->fs_small, "head 8") ? "head %d" : "%d", h + 1);
+                snprintf(sample, sizeof sample, TR("head %d"), 8);
+                if (mw >= draw_text_width(dl, th->fs_small, sample)) snprintf(buf, sizeof buf, TR("head %d"), h + 1);
+                else snprintf(buf, sizeof buf, "%d", h + 1);
                 draw_text_centered(dl, x + mw / 2, yy + mh + small * 0.55f, th->fs_small, th->fg_dim, buf);
             }
         }
@@ -167,12 +172,12 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
     float bh = fminf(64 * sc, (bottom - top) / n - 14 * sc), gap = 14 * sc;
     char buf[96];
     /* inputs */
-    draw_text_centered(dl, ex + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "source");
-    draw_text_centered(dl, dx + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, "output so far");
+    draw_text_centered(dl, ex + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, TR("source"));
+    draw_text_centered(dl, dx + colw / 2, bottom + lab * 0.9f, th->fs_small, th->fg_dim, TR("output so far"));
     float ey = bottom, ytop_enc = bottom;
     for (int l = 0; l < Le; l++) {
         Rect b = {ex, ey - bh, colw, bh};
-        snprintf(buf, sizeof buf, "encoder %d", l + 1);
+        snprintf(buf, sizeof buf, TR("encoder %d"), l + 1);
         vk_box(c, b, th->enc_fill, th->enc, th->line, buf, th->fs_small, th->fg);
         if (draw_hot(dl, b)) draw_tooltip(dl, "encoder layer %d: self-attention (every source word looks at every source word), then a feed-forward network", l + 1);
         draw_arrow(dl, ex + colw / 2, ey + gap - 2, ex + colw / 2, ey, th->enc, th->line, 5 * sc);
@@ -182,7 +187,7 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
     float dy = bottom, mem_x = ex + colw, mem_y = ytop_enc + bh / 2;
     for (int l = 0; l < Ld; l++) {
         Rect b = {dx, dy - bh, colw, bh};
-        snprintf(buf, sizeof buf, "decoder %d", l + 1);
+        snprintf(buf, sizeof buf, TR("decoder %d"), l + 1);
         vk_box(c, b, th->dec_fill, th->dec, th->line, buf, th->fs_small, th->fg);
         if (draw_hot(dl, b))
             draw_tooltip(dl, "decoder layer %d: masked self-attention (each position looks only at earlier outputs), cross-attention "
@@ -194,7 +199,7 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
         dy -= bh + gap;
     }
     Rect ob = {dx, dy - bh, colw, bh};
-    const char *olab = draw_text_width(dl, th->fs_small, "linear + softmax") < colw - 8 * sc ? "linear + softmax" : "softmax";
+    const char *olab = draw_text_width(dl, th->fs_small, TR("linear + softmax")) < colw - 8 * sc ? TR("linear + softmax") : "softmax";
     vk_box(c, ob, th->out_fill, th->out, th->line, olab, th->fs_small, th->fg);
     draw_arrow(dl, dx + colw / 2, dy + gap - 2, dx + colw / 2, dy, th->dec, th->line, 5 * sc);
     if (draw_hot(dl, ob)) draw_tooltip(dl, "the output layer: a distribution over the target vocabulary for the next word");
@@ -202,10 +207,10 @@ static void draw_stacks(const ViewCtx *c, Rect r, int Le, int Ld, int step, int 
         snprintf(buf, sizeof buf, "\xe2\x86\x92 \"%.60s\"", out_tok);
         draw_text_centered(dl, dx + colw / 2, dy - bh - lab * 0.7f, th->fs, th->accent, buf);
     }
-    draw_text_centered(dl, ex + colw / 2, r.y + lab * 0.5f, th->fs, th->enc, "Encoder");
-    draw_text_centered(dl, dx + colw / 2, r.y + lab * 0.5f, th->fs, th->dec, "Decoder");
+    draw_text_centered(dl, ex + colw / 2, r.y + lab * 0.5f, th->fs, th->enc, TR("Encoder"));
+    draw_text_centered(dl, dx + colw / 2, r.y + lab * 0.5f, th->fs, th->dec, TR("Decoder"));
     if (step >= 0) {
-        snprintf(buf, sizeof buf, "step %d", step + 1);
+        snprintf(buf, sizeof buf, TR("step %d"), step + 1);
         draw_text_centered(dl, dx + colw / 2, bottom + lab * 1.8f, th->fs_small, th->accent, buf);
     }
 }
@@ -215,7 +220,7 @@ static float draw_legend(const ViewCtx *c, float x, float y) {
     const Theme *th = c->th;
     DrawList *dl = c->dl;
     float sc = th->scale, lab = draw_line_height(th->fs_small);
-    const char *note = "brightness = \xe2\x88\x9aweight:  0";
+    const char *note = TR("brightness = \xe2\x88\x9aweight:  0");
     float rw = 80 * sc, tw = draw_text_width(dl, th->fs_small, note), x0 = x - tw - rw - 30 * sc;
     draw_text(dl, x0, y, th->fs_small, th->fg_dim, note);
     for (int i = 0; i < (int)rw; i++) draw_rect(dl, (Rect){x0 + tw + 6 * sc + i, y + 2, 1, lab - 4}, theme_ramp(th, (float)i / rw));
@@ -231,13 +236,13 @@ void view_transformer(const ViewCtx *c) {
     int Le, Ld, H;
     sizes(ix, &Le, &Ld, &H);
     if (!ix->arch || strcmp(ix->arch, "tutorial-transformer") || Le < 1 || Ld < 1 || H < 1) {
-        vk_title(c, "Transformer", NULL);
-        vk_message(c, c->area, "This view shows a Transformer's layers and heads; the model is an RNN encoder\xe2\x80\x93" "decoder.\n"
-                               "Pick a Transformer model (e.g. en-fr-es-transformer or reverse-transformer).");
+        vk_title(c, TR("Transformer"), NULL);
+        vk_message(c, c->area, TR("This view shows a Transformer's layers and heads; the model is an RNN encoder\xe2\x80\x93" "decoder.\n"
+                                  "Pick a Transformer model (e.g. en-fr-es-transformer or reverse-transformer)."));
         return;
     }
     AttnTable table;
-    if (table_build(&table, ix, Le > Ld ? Le : Ld, H)) { vk_message(c, c->area, "out of memory"); return; }
+    if (table_build(&table, ix, Le > Ld ? Le : Ld, H)) { vk_message(c, c->area, TR("out of memory")); return; }
     draw_frame(c, &table, Le, Ld, H);
     free(table.e);
 }
@@ -254,14 +259,14 @@ static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, i
     char sub[256];
     if (cur >= 0) {
         const char *tk = tl_shown(ix, c->pos, cur, PH_CHOSEN) && ix->steps[cur].chosen_token ? ix->steps[cur].chosen_token : "?";
-        snprintf(sub, sizeof sub, "step %d: the decoder reads \"%.40s\" and produces \"%.40s\"; the outlined row is this step's query", cur + 1,
+        snprintf(sub, sizeof sub, TR("step %d: the decoder reads \"%.40s\" and produces \"%.40s\"; the outlined row is this step's query"), cur + 1,
                  dec_token(ix, cur), tk);
     } else if (q->phase == PH_END) {
-        snprintf(sub, sizeof sub, "done: every row of every head%s", ix->is_beam ? " (best beam hypothesis)" : "");
+        snprintf(sub, sizeof sub, TR("done: every row of every head%s"), ix->is_beam ? TR(" (best beam hypothesis)") : "");
     } else {
-        snprintf(sub, sizeof sub, "the encoder reads the whole sentence at once; the decoder then adds one row per output word");
+        snprintf(sub, sizeof sub, TR("the encoder reads the whole sentence at once; the decoder then adds one row per output word"));
     }
-    float top = vk_title(c, "Transformer: every layer, every head", sub);
+    float top = vk_title(c, TR("Transformer: every layer, every head"), sub);
     float lab = draw_line_height(th->fs);
     Rect a = {c->area.x + 12 * sc, c->area.y + top, c->area.w - 24 * sc, c->area.h - top - 8 * sc};
     float stack_w = fminf(280 * sc, a.w * 0.2f);
@@ -281,10 +286,10 @@ static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, i
     float tot = (float)(S + Tr + S), w_e = (pw - 2 * gap) * S / tot, w_m = (pw - 2 * gap) * Tr / tot, w_c = (pw - 2 * gap) * S / tot;
     float minw = (pw - 2 * gap) * 0.2f;
     if (w_m < minw) { float d = minw - w_m; w_m = minw; w_e -= d / 2; w_c -= d / 2; }
-    draw_panel(c, &pe, (Rect){px, a.y, w_e, ph}, "Encoder self-attention", "rows: queries \xc2\xb7 columns: keys", th->enc);
-    draw_panel(c, &pm, (Rect){px + w_e + gap, a.y, w_m, ph}, "Decoder masked self-attention",
-               "grey: the masked future", th->dec);
-    draw_panel(c, &pc, (Rect){px + w_e + w_m + 2 * gap, a.y, w_c, ph}, "Cross-attention", "rows: outputs \xc2\xb7 columns: source", th->dec);
+    draw_panel(c, &pe, (Rect){px, a.y, w_e, ph}, TR("Encoder self-attention"), TR("rows: queries \xc2\xb7 columns: keys"), th->enc);
+    draw_panel(c, &pm, (Rect){px + w_e + gap, a.y, w_m, ph}, TR("Decoder masked self-attention"),
+               TR("grey: the masked future"), th->dec);
+    draw_panel(c, &pc, (Rect){px + w_e + w_m + 2 * gap, a.y, w_c, ph}, TR("Cross-attention"), TR("rows: outputs \xc2\xb7 columns: source"), th->dec);
 
     /* the strip: the last layer's cross-attention, mean over heads, at the current step */
     float sy = a.y + a.h - strip_h, sx = px;
@@ -292,7 +297,7 @@ static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, i
     if (row < 0) {
         float lx = draw_legend(c, sx + pw, sy);
         draw_text_fit(dl, sx, sy + lab, th->fs_small, th->fg_dim,
-                      "here, once decoding starts: the last layer's cross-attention averaged over its heads (the alignment `attnstep eval` scores)", pw);
+                      TR("here, once decoding starts: the last layer's cross-attention averaged over its heads (the alignment `attnstep eval` scores)"), pw);
         (void)lx;
         return;
     }
@@ -309,7 +314,7 @@ static void draw_frame(const ViewCtx *c, const AttnTable *tab, int Le, int Ld, i
     }
     if (!have) return;
     char buf[256];
-    snprintf(buf, sizeof buf, "step %d, last layer, mean of %d heads: where \"%.40s\" looked", row + 1, H,
+    snprintf(buf, sizeof buf, TR("step %d, last layer, mean of %d heads: where \"%.40s\" looked"), row + 1, H,
              tl_shown(ix, c->pos, row, PH_CHOSEN) && ix->steps[row].chosen_token ? ix->steps[row].chosen_token : "?");
     float lx = draw_legend(c, sx + pw, sy);
     draw_text_fit(dl, sx, sy, th->fs_small, th->fg, buf, lx - sx - 12 * sc);

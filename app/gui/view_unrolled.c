@@ -1,6 +1,7 @@
 /* view_unrolled.c — view 2: the same cell moved over the source; every h is kept. */
 #include <stdio.h>
 
+#include "i18n.h"
 #include "views.h"
 
 void view_unrolled(const ViewCtx *c) {
@@ -13,9 +14,9 @@ void view_unrolled(const ViewCtx *c) {
     int cur_l = q->phase == PH_ENC ? (int)event_get_int(ix->enc[q->enc], "layer", 0) : -1;
     int cur_d = q->phase == PH_ENC ? (int)event_get_int(ix->enc[q->enc], "dir", 0) : -1;
     char sub[200];
-    snprintf(sub, sizeof sub, "%s encoder over %d source tokens; every h is kept for attention%s", ix->cell, ix->S,
-             ix->enc_dirs > 1 ? " (forward row \xe2\x86\x92, backward row \xe2\x86\x90)" : "");
-    float top = vk_title(c, "The RNN moves the cell over the input: h_t = f(x_t, h_t\xe2\x88\x92\x31)", sub);
+    snprintf(sub, sizeof sub, TR("%s encoder over %d source tokens; every h is kept for attention%s"), ix->cell, ix->S,
+             ix->enc_dirs > 1 ? TR(" (forward row \xe2\x86\x92, backward row \xe2\x86\x90)") : "");
+    float top = vk_title(c, TR("The RNN moves the cell over the input: h_t = f(x_t, h_t\xe2\x88\x92\x31)"), sub);
     Rect a = {c->area.x + 16 * sc, c->area.y + top, c->area.w - 32 * sc, c->area.h - top - 8 * sc};
 
     float cell, lab = draw_line_height(th->fs) + 2;
@@ -56,8 +57,8 @@ void view_unrolled(const ViewCtx *c) {
                 vk_box(c, box, fill, is_cur ? th->accent : edge, is_cur ? 3 * th->line : th->line, ix->cell, th->fs_small,
                        shown ? th->enc : th->fg_dim);
                 if (draw_hot(dl, box) && e)
-                    draw_tooltip(dl, "encoder cell at position %d (\"%s\")%s", pos + 1, event_get_str(e, "token"),
-                                 shown ? "" : "\nnot run yet");
+                    draw_tooltip(dl, TR("encoder cell at position %d (\"%s\")%s"), pos + 1, event_get_str(e, "token"),
+                                 shown ? "" : TR("\nnot run yet"));
                 /* recurrence arrow to the next cell in this direction */
                 if (k + 1 < count || (first + count < ix->S && k + 1 == count)) {
                     float ay = by + box_h / 2;
@@ -75,8 +76,8 @@ void view_unrolled(const ViewCtx *c) {
                 if (shown) {
                     int nh = 0;
                     const float *h = event_get_floats(e, "h", &nh);
-                    snprintf(what, sizeof what, "h%d (after \"%s\"%s)", pos + 1, event_get_str(e, "token"),
-                             ix->enc_dirs > 1 ? (d ? ", backward" : ", forward") : "");
+                    snprintf(what, sizeof what, TR("h%d (after \"%s\"%s)"), pos + 1, event_get_str(e, "token"),
+                             ix->enc_dirs > 1 ? (d ? TR(", backward") : TR(", forward")) : "");
                     vk_vector(c, col, h, nh, 1.0f, 1, what);
                     if (l == ix->enc_layers - 1) draw_mark(dl, MARK_ENC, pos + 1, 0, col); /* h_j: the top layer (both directions) */
                     draw_arrow(dl, x + bw / 2, by - 1, x + bw / 2, col.y + col.h + 2, th->enc, th->line, 7 * sc);
@@ -89,7 +90,7 @@ void view_unrolled(const ViewCtx *c) {
             }
             if (ix->enc_layers > 1 || ix->enc_dirs > 1) {
                 char rl[64];
-                snprintf(rl, sizeof rl, "layer %d %s", l + 1, d ? "\xe2\x86\x90" : "\xe2\x86\x92");
+                snprintf(rl, sizeof rl, TR("layer %d %s"), l + 1, d ? "\xe2\x86\x90" : "\xe2\x86\x92");
                 draw_text(dl, a.x, by + box_h / 2 - lab / 2, th->fs_small, th->fg_dim, rl);
             }
         }

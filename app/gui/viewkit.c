@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "views.h"
 
 float vk_max_abs(const float *v, int n) {
@@ -122,8 +123,8 @@ void vk_strip(int n, float avail, float min_cell, float max_cell, int focus, flo
 void vk_more(const ViewCtx *c, float x, float y, int n, int right) {
     if (n <= 0) return;
     char buf[64];
-    if (right) snprintf(buf, sizeof buf, "%d more \xe2\x96\xb6", n);
-    else snprintf(buf, sizeof buf, "\xe2\x97\x80 %d more", n);
+    if (right) snprintf(buf, sizeof buf, TR("%d more \xe2\x96\xb6"), n);
+    else snprintf(buf, sizeof buf, TR("\xe2\x97\x80 %d more"), n);
     float w = draw_text_width(c->dl, c->th->fs_small, buf);
     float lx = right ? x - w : x;
     Rect bg = {lx - 3, y - 1, w + 6, draw_line_height(c->th->fs_small) + 2};
@@ -132,15 +133,22 @@ void vk_more(const ViewCtx *c, float x, float y, int n, int right) {
     draw_text(c->dl, lx, y, c->th->fs_small, c->th->fg, buf);
 }
 
+static const char *scorer_formula(const char *scorer);
+
 const char *vk_scorer_formula(const char *scorer) {
+    const char *f = scorer_formula(scorer);
+    return f == scorer ? f : TR(f); /* an unknown scorer's name as it is */
+}
+
+static const char *scorer_formula(const char *scorer) {
     if (!scorer) return "";
-    if (!strcmp(scorer, "additive")) return "e_j = v\xe1\xb5\x80 tanh(W\xc2\xb7s + U\xc2\xb7h_j)   (additive, Bahdanau)";
-    if (!strcmp(scorer, "concat")) return "e_j = v\xe1\xb5\x80 tanh(W\xc2\xb7[s; h_j])   (concat)";
-    if (!strcmp(scorer, "dot")) return "e_j = s\xe1\xb5\x80 h_j   (dot, Luong)";
-    if (!strcmp(scorer, "general")) return "e_j = s\xe1\xb5\x80 W h_j   (general / bilinear, Luong)";
-    if (!strcmp(scorer, "scaled_dot")) return "e_j = s\xe1\xb5\x80 h_j / \xe2\x88\x9a" "d   (scaled dot product)";
-    if (!strcmp(scorer, "cosine")) return "e_j = cos(s, h_j)   (cosine)";
-    if (!strcmp(scorer, "location")) return "e = W\xc2\xb7s   (location: scores positions, not words)";
+    if (!strcmp(scorer, "additive")) return N_("e_j = v\xe1\xb5\x80 tanh(W\xc2\xb7s + U\xc2\xb7h_j)   (additive, Bahdanau)");
+    if (!strcmp(scorer, "concat")) return N_("e_j = v\xe1\xb5\x80 tanh(W\xc2\xb7[s; h_j])   (concat)");
+    if (!strcmp(scorer, "dot")) return N_("e_j = s\xe1\xb5\x80 h_j   (dot, Luong)");
+    if (!strcmp(scorer, "general")) return N_("e_j = s\xe1\xb5\x80 W h_j   (general / bilinear, Luong)");
+    if (!strcmp(scorer, "scaled_dot")) return N_("e_j = s\xe1\xb5\x80 h_j / \xe2\x88\x9a" "d   (scaled dot product)");
+    if (!strcmp(scorer, "cosine")) return N_("e_j = cos(s, h_j)   (cosine)");
+    if (!strcmp(scorer, "location")) return N_("e = W\xc2\xb7s   (location: scores positions, not words)");
     return scorer;
 }
 
@@ -178,23 +186,24 @@ int vk_utf8_len(const char *s) {
 }
 
 const char *view_name(ViewId v) {
-    static const char *names[VIEW_COUNT] = {"RNN cell", "Unrolled encoder", "Encoder\xe2\x80\x93" "decoder", "Attention step",
-                                            "Alignment heatmap", "Beam tree", "Greedy vs beam", "Transformer"};
-    return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
+    static const char *names[VIEW_COUNT] = {N_("RNN cell"), N_("Unrolled encoder"), N_("Encoder\xe2\x80\x93" "decoder"), N_("Attention step"),
+                                            N_("Alignment heatmap"), N_("Beam tree"), N_("Greedy vs beam"), N_("Transformer")};
+    return v >= 0 && v < VIEW_COUNT ? TR(names[v]) : "?";
 }
 
 const char *view_short(ViewId v) {
-    static const char *names[VIEW_COUNT] = {"Cell", "Unrolled", "Enc\xe2\x80\x93" "Dec", "Attention", "Heatmap", "Beam", "Compare", "Transformer"};
-    return v >= 0 && v < VIEW_COUNT ? names[v] : "?";
+    static const char *names[VIEW_COUNT] = {N_("Cell"), N_("Unrolled"), N_("Enc\xe2\x80\x93" "Dec"), N_("Attention"), N_("Heatmap"), N_("Beam"),
+                                            N_("Compare"), N_("Transformer")};
+    return v >= 0 && v < VIEW_COUNT ? TR(names[v]) : "?";
 }
 
 void view_draw(ViewId v, const ViewCtx *c) {
     draw_clip(c->dl, c->area);
     if (v <= VIEW_HEATMAP && c->ix->arch && !strcmp(c->ix->arch, "tutorial-transformer")) {
         vk_title(c, view_name(v), NULL);
-        vk_message(c, c->area, "This view pictures an RNN encoder\xe2\x80\x93" "decoder. The model is a Transformer:\n"
+        vk_message(c, c->area, TR("This view pictures an RNN encoder\xe2\x80\x93" "decoder. The model is a Transformer:\n"
                                "press 8 for its encoder and decoder stacks and every attention head.\n"
-                               "(Views 6 and 7, the beam tree and greedy vs beam, work for it too.)");
+                               "(Views 6 and 7, the beam tree and greedy vs beam, work for it too.)"));
         draw_unclip(c->dl);
         return;
     }
@@ -216,4 +225,40 @@ const char *vk_tok(const char *tok) {
     if (!tok) return "?";
     if (!strcmp(tok, " ")) return "\xe2\x90\xa3";
     return tok;
+}
+
+const char *vk_describe(const TraceIndex *ix, int p, char *buf, size_t n) {
+    if (i18n_get() == I18N_EN || p < 0 || p >= ix->n_pos) return tl_describe(ix, p, buf, n); /* the same text, byte for byte */
+    const TlPos *q = &ix->pos[p];
+    static const char *const phase[PH_COUNT] = {
+        [PH_ENERGY] = N_("attention energies"), [PH_WEIGHTS] = N_("softmax weights"), [PH_CONTEXT] = N_("context vector"),
+        [PH_DECODER] = N_("decoder RNN"), [PH_OUTPUT] = N_("output distribution"), [PH_EXPAND] = N_("beam candidates")};
+    switch (q->phase) {
+    case PH_START: snprintf(buf, n, TR("start: %d source tokens"), ix->S); break;
+    case PH_ENC: {
+        const Event *e = ix->enc[q->enc];
+        const char *tok = event_get_str(e, "token");
+        int l = (int)event_get_int(e, "layer", 0), d = (int)event_get_int(e, "dir", 0);
+        char extra[96] = "";
+        if (ix->enc_layers > 1 || ix->enc_dirs > 1) snprintf(extra, sizeof extra, TR(" (layer %d, %s)"), l + 1, d ? TR("backward") : TR("forward"));
+        snprintf(buf, n, TR("encoder step %d/%d: \"%.200s\"%s"), tl_enc_pos(ix, q->enc) + 1, ix->S, tok ? tok : "?", extra);
+        break;
+    }
+    case PH_END: {
+        const char *out = ix->run_end ? event_get_str(ix->run_end, "output") : NULL;
+        snprintf(buf, n, TR("end: \"%.300s\""), out ? out : "");
+        break;
+    }
+    case PH_CHOSEN:
+        if (ix->is_beam) snprintf(buf, n, TR("decoder step %d: beam selection"), q->step + 1);
+        else {
+            const char *tok = ix->steps[q->step].chosen_token;
+            snprintf(buf, n, TR("decoder step %d: chosen token \"%.200s\""), q->step + 1, tok ? tok : "?");
+        }
+        break;
+    default:
+        snprintf(buf, n, TR("decoder step %d: %s"), q->step + 1, q->phase >= 0 && q->phase < PH_COUNT && phase[q->phase] ? TR(phase[q->phase]) : "?");
+        break;
+    }
+    return buf;
 }

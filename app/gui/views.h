@@ -88,6 +88,8 @@ const char *vk_scorer_formula(const char *scorer);
 int vk_top_outputs(const Event *out, int max, int *ids, float *probs);
 /* Token text of target id from an output event's vocabulary, when known (NULL otherwise). */
 int vk_utf8_len(const char *s);
+/* tl_describe in the interface language (i18n.h): "decoder step 3: softmax weights". */
+const char *vk_describe(const TraceIndex *ix, int p, char *buf, size_t n);
 /* A token as shown: the space token becomes "\u2423" (open box), so it is visible. */
 const char *vk_tok(const char *tok);
 

@@ -1,4 +1,5 @@
 /* widgets.c — buttons, menus, text box, timeline, tooltip, help (see widgets.h). */
+#include "i18n.h"
 #include "widgets.h"
 
 #include <stdio.h>
@@ -90,7 +91,7 @@ int ui_timeline(DrawList *dl, const Theme *th, const UiInput *in, Rect r, const 
         if (q->phase == PH_EXPAND)
             draw_tri(dl, x, ty + th_ + 1, x - 3, ty + th_ + 6, x + 3, ty + th_ + 6, th->fg_dim);
     }
-    if (ix->n_enc > 0) draw_text(dl, tx, ty - labs - 3, th->fs_small, th->enc, "enc");
+    if (ix->n_enc > 0) draw_text(dl, tx, ty - labs - 3, th->fs_small, th->enc, TR("enc"));
     /* the handle */
     float hx = tx + pos * step;
     draw_tri(dl, hx, ty + th_ - 2, hx - 7, ty + th_ + 10, hx + 7, ty + th_ + 10, th->accent);
@@ -107,7 +108,7 @@ int ui_timeline(DrawList *dl, const Theme *th, const UiInput *in, Rect r, const 
         int p = (int)((in->mx - tx) / (step > 0 ? step : 1) + 0.5f);
         if (p >= 0 && p < n) {
             char b[300];
-            draw_tooltip(dl, "position %d of %d: %s\nclick or drag to go there", p, n - 1, tl_describe(ix, p, b, sizeof b));
+            draw_tooltip(dl, "position %d of %d: %s\nclick or drag to go there", p, n - 1, vk_describe(ix, p, b, sizeof b));
         }
     }
     return -1;
@@ -147,36 +148,36 @@ void ui_tooltip(DrawList *dl, const Theme *th, float w, float h) {
 
 void ui_help(DrawList *dl, const Theme *th, Rect area) {
     static const char *keys[][2] = {
-        {"Space", "play / pause (plays the sub-steps forward)"},
-        {"\xe2\x86\x92 / \xe2\x86\x90", "next / previous sub-step"},
-        {"Shift+\xe2\x86\x92 / Shift+\xe2\x86\x90", "next / previous decoder step"},
-        {"Home / End", "first / last position"},
-        {"1 \xe2\x80\x93 9", "views: cell, unrolled, encoder\xe2\x80\x93" "decoder, attention, heatmap, beam tree, greedy vs beam, Transformer, training"},
-        {"Click a token / node", "output bar (view 3): what-if, force it; tree node (view 6): views 3\xe2\x80\x93" "5 follow it"},
-        {"Drag a weight bar", "view 4: what-if on attention; the other weights renormalise, release decodes"},
-        {"F / R", "what-if: force the selected tree node / reset to the model's own choice"},
-        {"+ / \xe2\x88\x92", "play faster / slower"},
-        {"T", "next theme (light, dark, projector)"},
-        {"B", "next strategy (greedy, beam 3, beam 5, beam 10)"},
-        {"M", "next model in assets/models"},
-        {"Tab or click the input", "edit the input sentence; Enter re-runs, Esc leaves the box"},
-        {"F1", "this help (any key closes it)"},
-        {"F11", "full screen"},
-        {"F12", "save a PNG screenshot (attnstep-screenshot-N.png)"},
-        {"Ctrl+E", "export the trace (JSONL), attention (CSV); views 6\xe2\x80\x93" "7 also the comparison (CSV), tree (JSON)"},
-        {"Mouse", "hover any value for its meaning; click or drag the timeline"},
-        {"Ctrl+Q / Esc", "quit (Esc closes menus and help first)"},
+        {N_("Space"), N_("play / pause (plays the sub-steps forward)")},
+        {N_("\xe2\x86\x92 / \xe2\x86\x90"), N_("next / previous sub-step")},
+        {N_("Shift+\xe2\x86\x92 / Shift+\xe2\x86\x90"), N_("next / previous decoder step")},
+        {N_("Home / End"), N_("first / last position")},
+        {"1 \xe2\x80\x93 9", N_("views: cell, unrolled, encoder\xe2\x80\x93" "decoder, attention, heatmap, beam tree, greedy vs beam, Transformer, training")},
+        {N_("Click a token / node"), N_("output bar (view 3): what-if, force it; tree node (view 6): views 3\xe2\x80\x93" "5 follow it")},
+        {N_("Drag a weight bar"), N_("view 4: what-if on attention; the other weights renormalise, release decodes")},
+        {N_("F / R"), N_("what-if: force the selected tree node / reset to the model's own choice")},
+        {"+ / \xe2\x88\x92", N_("play faster / slower")},
+        {N_("T"), N_("next theme (light, dark, projector)")},
+        {N_("B"), N_("next strategy (greedy, beam 3, beam 5, beam 10)")},
+        {N_("M"), N_("next model in assets/models")},
+        {N_("Tab or click the input"), N_("edit the input sentence; Enter re-runs, Esc leaves the box")},
+        {N_("F1"), N_("this help (any key closes it)")},
+        {N_("F11"), N_("full screen")},
+        {N_("F12"), N_("save a PNG screenshot (attnstep-screenshot-N.png)")},
+        {N_("Ctrl+E"), N_("export the trace (JSONL), attention (CSV); views 6\xe2\x80\x93" "7 also the comparison (CSV), tree (JSON)")},
+        {N_("Mouse"), N_("hover any value for its meaning; click or drag the timeline")},
+        {N_("Ctrl+Q / Esc"), N_("quit (Esc closes menus and help first)")},
     };
     int n = (int)(sizeof keys / sizeof keys[0]);
     float lh = draw_line_height(th->fs) + 6;
     float kw = 0;
     for (int i = 0; i < n; i++) {
-        float w = draw_text_width(dl, th->fs, keys[i][0]);
+        float w = draw_text_width(dl, th->fs, TR(keys[i][0]));
         if (w > kw) kw = w;
     }
     float w = kw + 40;
     for (int i = 0; i < n; i++) {
-        float tw = kw + 40 + draw_text_width(dl, th->fs, keys[i][1]);
+        float tw = kw + 40 + draw_text_width(dl, th->fs, TR(keys[i][1]));
         if (tw > w) w = tw;
     }
     w += 40;
@@ -187,11 +188,11 @@ void ui_help(DrawList *dl, const Theme *th, Rect area) {
     draw_rect(dl, area, color_alpha(th->bg, 170));
     draw_rect(dl, box, th->panel);
     draw_rect_line(dl, box, th->fg, 2);
-    draw_text(dl, box.x + 20, box.y + 12, th->fs_title, th->fg, "Keys");
+    draw_text(dl, box.x + 20, box.y + 12, th->fs_title, th->fg, TR("Keys"));
     float y = box.y + 20 + draw_line_height(th->fs_title);
     for (int i = 0; i < n; i++) {
-        draw_text(dl, box.x + 20, y, th->fs, th->accent, keys[i][0]);
-        draw_text_fit(dl, box.x + 40 + kw, y, th->fs, th->fg, keys[i][1], box.w - kw - 60);
+        draw_text(dl, box.x + 20, y, th->fs, th->accent, TR(keys[i][0]));
+        draw_text_fit(dl, box.x + 40 + kw, y, th->fs, th->fg, TR(keys[i][1]), box.w - kw - 60);
         y += lh;
     }
 }

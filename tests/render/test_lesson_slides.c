@@ -22,6 +22,7 @@
 
 #include "backend.h"
 #include "font.h"
+#include "i18n.h"
 #include "lesson_ui.h"
 #include "live_train.h"
 
@@ -75,6 +76,21 @@ static int list_lessons(const char *lang, char paths[][1024], int max) {
     return n;
 }
 
+/* Labels of the view the view shortened with "…" (draw_text_fit), per lesson and slide of the
+ * English run, so the Chinese one can be compared with it. */
+static int ellipses_en[8][64];
+
+static int view_ellipses(const DrawList *dl, int k0, int k1) {
+    int n = 0;
+    for (int k = k0; k < k1; k++) {
+        if (dl->cmds[k].kind != DRAW_TEXT) continue;
+        const char *t = dl->text + dl->cmds[k].text_off;
+        size_t l = strlen(t);
+        n += l >= 3 && !strcmp(t + l - 3, "\xe2\x80\xa6");
+    }
+    return n;
+}
+
 static void render_all(const char *lang, int w, int h, int *slides_seen) {
     static char paths[64][1024];
     int n = list_lessons(lang, paths, 64);
@@ -98,6 +114,21 @@ static void render_all(const char *lang, int w, int h, int *slides_seen) {
             if (d.hl_missing) fprintf(stderr, "%s at %dx%d: %s\n", paths[i], w, h, d.hl_missing_what);
             assert_false(d.overflow);
             assert_false(d.hl_missing); /* every highlight of a shipped slide is drawn */
+            /* the Chinese labels fit as the English ones do: no label shortened that the English
+             * slide shows in full (the views' own strings go through i18n.c) */
+            if (i < 8 && s < 64) {
+                int e = view_ellipses(&r.dl, d.view_cmd0, d.view_cmd1);
+                if (!strcmp(lang, "en")) ellipses_en[i][s] = e;
+                else {
+                    if (e > ellipses_en[i][s]) fprintf(stderr, "%s slide %d at %dx%d: %d labels shortened (English: %d)\n", paths[i], s + 1, w, h, e, ellipses_en[i][s]);
+                    assert_true(e <= ellipses_en[i][s]);
+                }
+            }
+            if (!strcmp(lang, "zh")) {
+                if (i18n_misses()) fprintf(stderr, "%s slide %d: no Chinese for \"%s\"\n", paths[i], s + 1, i18n_last_miss());
+                assert_int_equal(i18n_misses(), 0);
+            }
+            i18n_reset_misses();
             assert_false(r.dl.oom);
             assert_string_equal(d.message, "");
             /* readable: never below 22 px at 1080 lines (scaled for smaller windows) */
@@ -357,6 +388,7 @@ static void test_vector_and_cell_highlights(void **state) {
         draw_begin(&r.dl, font_measure, r.fonts, -1, -1);
         deck_frame(&d, &r.dl, 1280, 720, NULL);
         if (d.hl_missing) fprintf(stderr, "%s\n", d.hl_missing_what);
+        if (d.overflow) fprintf(stderr, "%s\n", d.overflow_what);
         assert_int_equal(outlines_after(&r.dl, d.view_cmd1, th->accent), expect[s]);
         assert_int_equal(d.hl_missing, s == 3);
         assert_false(d.overflow);
