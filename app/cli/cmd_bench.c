@@ -17,7 +17,7 @@
  *
  * The roofline: for each kernel, the same linear layers alone (same shapes, rows and
  * weight bytes, nothing else) are timed here with the kernels the step uses (OpenBLAS;
- * tensor_linear_t on transposed copies for the beam step's rows); that time is the limit the
+ * tensor_linear_packed on packed copies for the beam step's rows); that time is the limit the
  * kernel can reach on this machine, and "x limit" is measured / limit. Training is
  * compared with the matrix FLOPs per step at the sgemm rate of its largest shape.
  *
@@ -201,7 +201,7 @@ static BenchResult *add_result(Bench *b, const char *name, int unit, double *sam
 /* The limit: the same linear layers alone                                   */
 /* ======================================================================== */
 
-/* Y(rows,M) = X(rows,N) W(M,N)^T, `times` calls; `packed`: through W's transposed copy, as
+/* Y(rows,M) = X(rows,N) W(M,N)^T, `times` calls; `packed`: through W's packed copy, as
  * the decoder's steps of several rows run it (tensor_linear_rows), else tensor_linear. */
 typedef struct Lin { int rows, N, M, times, packed; } Lin;
 
@@ -214,12 +214,12 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
         if ((size_t)lins[i].rows * lins[i].N > xmax) xmax = (size_t)lins[i].rows * lins[i].N;
         if ((size_t)lins[i].rows * lins[i].M > ymax) ymax = (size_t)lins[i].rows * lins[i].M;
     }
-    float *W = malloc(wsz * sizeof(float)), *Wt = malloc(wsz * sizeof(float)), *X = malloc(xmax * sizeof(float));
+    float *W = malloc(wsz * sizeof(float)), *Wp = malloc(wsz * sizeof(float)), *X = malloc(xmax * sizeof(float));
     float *Y = malloc(ymax * sizeof(float)), *bias = calloc(ymax > 4096 ? ymax : 4096, sizeof(float));
-    if (!W || !Wt || !X || !Y || !bias) { free(W); free(Wt); free(X); free(Y); free(bias); return 0; }
+    if (!W || !Wp || !X || !Y || !bias) { free(W); free(Wp); free(X); free(Y); free(bias); return 0; }
     for (size_t i = 0; i < wsz; i++) W[i] = rnd(0.1f);
     for (size_t i = 0, off = 0; i < (size_t)n; off += (size_t)lins[i].M * lins[i].N, i++)
-        tensor_transpose(Wt + off, W + off, lins[i].M, lins[i].N);
+        tensor_pack(Wp + off, W + off, lins[i].M, lins[i].N);
     for (size_t i = 0; i < xmax; i++) X[i] = rnd(1.0f);
     *bytes = 0;
     *flops = 0;
@@ -234,8 +234,8 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
         for (int it = 0; it < inner; it++) {
             size_t off = 0;
             for (int i = 0; i < n; i++) {
-                const float *wt = lins[i].packed ? Wt + off : NULL;
-                for (int r = 0; r < lins[i].times; r++) tensor_linear_rows(Y, X, W + off, wt, bias, lins[i].rows, lins[i].N, lins[i].M);
+                const float *wp = lins[i].packed ? Wp + off : NULL;
+                for (int r = 0; r < lins[i].times; r++) tensor_linear_rows(Y, X, W + off, wp, bias, lins[i].rows, lins[i].N, lins[i].M);
                 off += (size_t)lins[i].M * lins[i].N;
             }
         }
@@ -243,7 +243,7 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
     }
     double med = summarize(s, repeats).median;
     if (cpu_med) *cpu_med = summarize(c, repeats).median;
-    free(s); free(c); free(W); free(Wt); free(X); free(Y); free(bias);
+    free(s); free(c); free(W); free(Wp); free(X); free(Y); free(bias);
     return med;
 }
 
@@ -296,7 +296,7 @@ static int bench_step(Bench *b, Seq2SeqRun *r, int rows, const char *name, Statu
     if (!rc) {
         BenchResult *x = add_result(b, name, UNIT_US, samples, cpu, b->repeats);
         /* query Wa, GRU input (emb; context), GRU hidden, output layer; several rows run on
-         * the model's transposed copies (Seq2SeqPack) */
+         * the model's packed copies (Seq2SeqPack) */
         int p = rows > 1;
         Lin l[4] = {{rows, H, H, 1, p}, {rows, 2 * H, 3 * H, 1, p}, {rows, H, 3 * H, 1, p}, {rows, H, V, 1, p}};
         if (x) x->limit = time_linears(l, 4, b->repeats, &x->bytes, &x->flops, &x->limit_cpu);

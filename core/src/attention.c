@@ -153,8 +153,8 @@ void attention_forward(const AttnShape *a, const AttnWeights *w, float *energies
     int H = a->H;
     float *tmp = scratch;          /* (H) */
     float *qall = scratch + H;     /* (B, P) query projections */
-    if (a->scorer == ATTN_ADDITIVE) tensor_linear_rows(qall, query, w->Wa_w, w->Wa_t, w->Wa_b, B, a->Q, H);
-    if (a->scorer == ATTN_LOCATION) tensor_linear_rows(qall, query, w->Wa_w, w->Wa_t, w->Wa_b, B, a->Q, a->max_src_len);
+    if (a->scorer == ATTN_ADDITIVE) tensor_linear_rows(qall, query, w->Wa_w, w->Wa_packed, w->Wa_b, B, a->Q, H);
+    if (a->scorer == ATTN_LOCATION) tensor_linear_rows(qall, query, w->Wa_w, w->Wa_packed, w->Wa_b, B, a->Q, a->max_src_len);
     for (int b = 0; b < B; b++) {
         const float *q = query + (size_t)b * a->Q;
         float *e = energies + (size_t)b * S, *wt = weights + (size_t)b * S;

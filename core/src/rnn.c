@@ -82,7 +82,7 @@ void rnn_cell_forward_pre(RnnCell cell, float *h_out, float *c_out, float *gates
     int G = rnn_gate_count(cell);
     float *gh = scratch;                                         /* (B, G*H) */
     float *gates = gates_out ? gates_out : scratch + (size_t)B * G * H; /* (B, G*H) */
-    tensor_linear_rows(gh, h_prev, w->w_hh, w->w_hh_t, w->b_hh, B, H, G * H);
+    tensor_linear_rows(gh, h_prev, w->w_hh, w->w_hh_packed, w->b_hh, B, H, G * H);
     cell_combine(cell, h_out, c_out, gates, gi, gh, h_prev, c_prev, B, H);
 }
 
@@ -92,6 +92,6 @@ void rnn_cell_forward(RnnCell cell, float *h_out, float *c_out, float *gates_out
     int G = rnn_gate_count(cell);
     float *gi = scratch;                       /* (B, G*H) */
     float *rest = scratch + (size_t)B * G * H; /* (2B, G*H) */
-    tensor_linear_rows(gi, x, w->w_ih, w->w_ih_t, w->b_ih, B, I, G * H);
+    tensor_linear_rows(gi, x, w->w_ih, w->w_ih_packed, w->b_ih, B, I, G * H);
     rnn_cell_forward_pre(cell, h_out, c_out, gates_out, rest, w, gi, h_prev, c_prev, B, H);
 }

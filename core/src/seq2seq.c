@@ -257,7 +257,7 @@ static int lookup_special(const Vocab *v, const char *name, const char *which, i
 }
 
 /* ------------------------------------------------------------------------ */
-/* The pack: transposed decoder weights for steps of several rows            */
+/* The pack: packed decoder weights for steps of several rows               */
 /* ------------------------------------------------------------------------ */
 
 /* Floats of the copies: w_ih and w_hh of every decoder layer, the query projection of
@@ -280,15 +280,15 @@ void seq2seq_update_pack(Seq2Seq *m) {
     for (int l = 0; l < c->layers; l++) {
         int in = l == 0 ? m->dec_in : H;
         k->dec[l] = m->w.dec[l];
-        tensor_transpose(p, m->w.dec[l].w_ih, GH, in); k->dec[l].w_ih_t = p; p += (size_t)in * GH;
-        tensor_transpose(p, m->w.dec[l].w_hh, GH, H); k->dec[l].w_hh_t = p; p += (size_t)H * GH;
+        tensor_pack(p, m->w.dec[l].w_ih, GH, in); k->dec[l].w_ih_packed = p; p += (size_t)in * GH;
+        tensor_pack(p, m->w.dec[l].w_hh, GH, H); k->dec[l].w_hh_packed = p; p += (size_t)H * GH;
     }
     k->attn = m->w.attn;
     int P = c->scorer == ATTN_ADDITIVE ? H : c->scorer == ATTN_LOCATION ? c->max_src_len : 0;
-    if (P) { tensor_transpose(p, m->w.attn.Wa_w, P, m->Q); k->attn.Wa_t = p; p += (size_t)m->Q * P; }
-    k->Wc_t = NULL;
-    if (c->scorer != ATTN_NONE && c->query_current) { tensor_transpose(p, m->w.Wc, H, 2 * H); k->Wc_t = p; p += (size_t)2 * H * H; }
-    tensor_transpose(p, m->w.out_w, Vt, H); k->out_t = p;
+    if (P) { tensor_pack(p, m->w.attn.Wa_w, P, m->Q); k->attn.Wa_packed = p; p += (size_t)m->Q * P; }
+    k->Wc_packed = NULL;
+    if (c->scorer != ATTN_NONE && c->query_current) { tensor_pack(p, m->w.Wc, H, 2 * H); k->Wc_packed = p; p += (size_t)2 * H * H; }
+    tensor_pack(p, m->w.out_w, Vt, H); k->out_packed = p;
     k->stale = 0;
 }
 
@@ -845,7 +845,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->wc_in + (size_t)b * 2 * H, r->context + (size_t)b * H, (size_t)H * sizeof(float));
             memcpy(r->wc_in + (size_t)b * 2 * H + H, h_top + (size_t)b * H, (size_t)H * sizeof(float));
         }
-        tensor_linear_rows(r->attn_hidden, r->wc_in, m->w.Wc, k->stale ? NULL : k->Wc_t, NULL, B, 2 * H, H);
+        tensor_linear_rows(r->attn_hidden, r->wc_in, m->w.Wc, k->stale ? NULL : k->Wc_packed, NULL, B, 2 * H, H);
         for (size_t i = 0; i < (size_t)B * H; i++) r->attn_hidden[i] = fm_tanh(r->attn_hidden[i]);
         out_in = r->attn_hidden;
         if (sink && sink->emit) {
@@ -867,7 +867,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
     }
 
     /* output layer */
-    tensor_linear_rows(logprobs, out_in, m->w.out_w, k->stale ? NULL : k->out_t, m->w.out_b, B, H, Vt);
+    tensor_linear_rows(logprobs, out_in, m->w.out_w, k->stale ? NULL : k->out_packed, m->w.out_b, B, H, Vt);
     for (size_t i = 0; i < (size_t)B * Vt; i++)
         if (!isfinite(logprobs[i]))
             return status_fail(st, "decoder step %d produced a non-finite output score (NaN or Inf): "

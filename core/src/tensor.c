@@ -171,12 +171,13 @@ LINEAR_SMALL_BATCH(7)
 LINEAR_SMALL_BATCH(8)
 
 /* Up to this many rows, Y += X W^T runs through the small-batch kernels (in row blocks, each
- * streaming W once) instead of OpenBLAS sgemm. sgemm packs all of W on every call and costs
- * several times more for a few rows: a beam-10 decoder step (10 rows) takes ~8x a beam-5 one
- * (docs/PERFORMANCE.md), and row blocks up to ~24 rows would be 1.3-2.3x faster than sgemm.
- * It stays at 8 because sgemm's summation order differs in the last bit, and the committed
- * traces of the tests (encoder passes of 9+ tokens, beams of 9+) must stay byte-identical;
- * raising it means regenerating those fixtures. */
+ * streaming W once) instead of OpenBLAS sgemm, which packs all of W on every call and costs
+ * several times more for a few rows. Their users now: encoder passes of up to 8 tokens and
+ * the Transformer's decoder steps (an RNN's beam steps run tensor_linear_packed on packed
+ * copies). Row blocks up to ~24 rows would be 1.3-2.3x faster than sgemm; it stays at 8
+ * because sgemm's summation order differs in the last bit, and the committed traces of the
+ * tests (encoder passes of 9+ tokens) must stay byte-identical; raising it means
+ * regenerating those fixtures. */
 #ifndef LINEAR_SMALL_MAX_ROWS
 #define LINEAR_SMALL_MAX_ROWS 8
 #endif
@@ -248,142 +249,150 @@ void tensor_linear_naive(float *Y, const float *X, const float *W, const float *
 }
 
 /* ------------------------------------------------------------------------ */
-/* Linear on a transposed weight: Y = X Wt + b                               */
+/* Linear on a packed weight: Y = X W^T + b, W stored as column panels        */
 /* ------------------------------------------------------------------------ */
 
-#ifdef FASTMATH_AVX2
-/* Y (B, M) += X (B, N) Wt (N, M) for RR rows (fixed per instance, so the accumulators live
- * in registers): for each tile of TILE vectors of Y's columns, every row of Wt is loaded
- * once and feeds RR broadcast FMAs per vector. No horizontal sums: each output is
- * y + x0 w0 + x1 w1 + ... in k order, one FMA per term, so the kernel runs at the FMA
- * units' rate rather than at the dot-product form's. The last partial vector of columns
- * is loaded and stored under a mask. Bias and zeroing are done by the caller. */
+/* The packed layout: W (M, N) transposed and cut into panels of PANEL output columns;
+ * panel j0 (columns j0 .. j0 + w - 1, w = min(PANEL, M - j0)) starts at P + j0·N and holds
+ * row k of the transpose at P + j0·N + k·w. A kernel then streams each panel front to
+ * back (the prefetchers see one sequential stream, also when W falls out of L2). */
 #if defined(__AVX512F__)
-/* RR·TILE accumulators + TILE weight vectors + 1 broadcast in 32 registers: tiles of 4
- * vectors up to 5 rows, of 3 up to 8. */
-#define LT_TILE_SMALL 4
-#define LT_TILE_LARGE 3
-#define LT_MAX_ROWS 8
-typedef __mmask16 LtMask;
-static inline LtMask lt_mask(int n) { return (LtMask)((1u << n) - 1u); }
-#define LT_MASK_LOAD(p, m) _mm512_maskz_loadu_ps(m, p)
-#define LT_MASK_STORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define PANEL_VECS 3 /* RR·3 accumulators + 3 weight vectors + 1 broadcast in 32 registers */
+#define PACKED_MAX_ROWS 8
+#define PANEL_LANES 16
+#elif defined(FASTMATH_AVX2)
+#define PANEL_VECS 2 /* RR·2 + 2 + 1 in 16 registers */
+#define PACKED_MAX_ROWS 5
+#define PANEL_LANES 8
+#else
+#define PANEL_VECS 2
+#define PANEL_LANES 8
+#endif
+#define PANEL (PANEL_VECS * PANEL_LANES)
+
+void tensor_pack(float *P, const float *W, int M, int N) {
+    for (int j0 = 0; j0 < M; j0 += PANEL) {
+        int w = M - j0 < PANEL ? M - j0 : PANEL;
+        float *p = P + (size_t)j0 * N;
+        for (int c = 0; c < w; c++) {
+            const float *row = W + (size_t)(j0 + c) * N;
+            for (int k = 0; k < N; k++) p[(size_t)k * w + c] = row[k];
+        }
+    }
+}
+
+#ifdef FASTMATH_AVX2
+/* Y (RR, M) += X (RR, N) W^T for RR rows (fixed per instance, so the accumulators live in
+ * registers): every weight vector of a panel row feeds RR broadcast FMAs. No horizontal
+ * sums: each output is y + x0 w0 + x1 w1 + ... in k order, one FMA per term, so the kernel
+ * runs at the FMA units' rate rather than at the dot-product form's. The last, narrower
+ * panel goes a vector at a time, its last vector under a mask. Bias and zeroing are done
+ * by the caller. */
+#if defined(__AVX512F__)
+typedef __mmask16 PanelMask;
+static inline PanelMask panel_mask(int n) { return (PanelMask)((1u << n) - 1u); }
+#define MASK_LOAD(p, m) _mm512_maskz_loadu_ps(m, p)
+#define MASK_STORE(p, m, v) _mm512_mask_storeu_ps(p, m, v)
 #define VEC_BCAST(p) _mm512_set1_ps(*(p))
 #define VEC_STORE(p, v) _mm512_storeu_ps(p, v)
 #else
-/* 2·RR accumulators + 2 weight vectors + 1 broadcast in 16 registers. */
-#define LT_TILE_SMALL 2
-#define LT_MAX_ROWS 5
-typedef __m256i LtMask;
-static inline LtMask lt_mask(int n) {
+typedef __m256i PanelMask;
+static inline PanelMask panel_mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-#define LT_MASK_LOAD(p, m) _mm256_maskload_ps(p, m)
-#define LT_MASK_STORE(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define MASK_LOAD(p, m) _mm256_maskload_ps(p, m)
+#define MASK_STORE(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define VEC_BCAST(p) _mm256_broadcast_ss(p)
 #define VEC_STORE(p, v) _mm256_storeu_ps(p, v)
 #endif
 
-#define LINEAR_T_ROWS(RR, TILE)                                                                 \
-    static void linear_t_##RR(float *Y, const float *X, const float *Wt, int N, int M) {        \
-        int j = 0;                                                                              \
-        for (; j + TILE * VEC_LANES <= M; j += TILE * VEC_LANES) {                              \
-            VEC acc[RR][TILE];                                                                  \
+#define LINEAR_PACKED_ROWS(RR)                                                                  \
+    static void linear_packed_##RR(float *Y, const float *X, const float *P, int N, int M) {    \
+        int j0 = 0;                                                                             \
+        for (; j0 + PANEL <= M; j0 += PANEL) {                                                  \
+            const float *p = P + (size_t)j0 * N;                                                \
+            VEC acc[RR][PANEL_VECS];                                                            \
             for (int r = 0; r < RR; r++)                                                        \
-                for (int t = 0; t < TILE; t++) acc[r][t] = VEC_LOAD(Y + (size_t)r * M + j + t * VEC_LANES); \
-            for (int k = 0; k < N; k++) {                                                       \
-                const float *w = Wt + (size_t)k * M + j;                                        \
-                VEC wv[TILE];                                                                   \
-                for (int t = 0; t < TILE; t++) wv[t] = VEC_LOAD(w + t * VEC_LANES);             \
+                for (int t = 0; t < PANEL_VECS; t++) acc[r][t] = VEC_LOAD(Y + (size_t)r * M + j0 + t * VEC_LANES); \
+            for (int k = 0; k < N; k++, p += PANEL) {                                           \
+                VEC wv[PANEL_VECS];                                                             \
+                for (int t = 0; t < PANEL_VECS; t++) wv[t] = VEC_LOAD(p + t * VEC_LANES);       \
                 for (int r = 0; r < RR; r++) {                                                  \
                     VEC x = VEC_BCAST(X + (size_t)r * N + k);                                   \
-                    for (int t = 0; t < TILE; t++) acc[r][t] = VEC_FMA(wv[t], x, acc[r][t]);    \
+                    for (int t = 0; t < PANEL_VECS; t++) acc[r][t] = VEC_FMA(wv[t], x, acc[r][t]); \
                 }                                                                               \
             }                                                                                   \
             for (int r = 0; r < RR; r++)                                                        \
-                for (int t = 0; t < TILE; t++) VEC_STORE(Y + (size_t)r * M + j + t * VEC_LANES, acc[r][t]); \
+                for (int t = 0; t < PANEL_VECS; t++) VEC_STORE(Y + (size_t)r * M + j0 + t * VEC_LANES, acc[r][t]); \
         }                                                                                       \
-        for (; j < M; j += VEC_LANES) { /* one vector at a time; the last one masked */         \
-            int n = M - j < VEC_LANES ? M - j : VEC_LANES;                                      \
-            LtMask mask = lt_mask(n);                                                           \
+        int w = M - j0; /* the last panel's width, 0..PANEL-1 */                               \
+        for (int c = 0; c < w; c += VEC_LANES) {                                                \
+            const float *p = P + (size_t)j0 * N + c;                                            \
+            PanelMask mask = panel_mask(w - c < VEC_LANES ? w - c : VEC_LANES);                 \
             VEC acc[RR];                                                                        \
-            for (int r = 0; r < RR; r++) acc[r] = LT_MASK_LOAD(Y + (size_t)r * M + j, mask);    \
-            for (int k = 0; k < N; k++) {                                                       \
-                VEC wv = LT_MASK_LOAD(Wt + (size_t)k * M + j, mask);                            \
+            for (int r = 0; r < RR; r++) acc[r] = MASK_LOAD(Y + (size_t)r * M + j0 + c, mask);  \
+            for (int k = 0; k < N; k++, p += w) {                                               \
+                VEC wv = MASK_LOAD(p, mask);                                                    \
                 for (int r = 0; r < RR; r++) acc[r] = VEC_FMA(wv, VEC_BCAST(X + (size_t)r * N + k), acc[r]); \
             }                                                                                   \
-            for (int r = 0; r < RR; r++) LT_MASK_STORE(Y + (size_t)r * M + j, mask, acc[r]);    \
+            for (int r = 0; r < RR; r++) MASK_STORE(Y + (size_t)r * M + j0 + c, mask, acc[r]);  \
         }                                                                                       \
     }
-LINEAR_T_ROWS(1, LT_TILE_SMALL)
-LINEAR_T_ROWS(2, LT_TILE_SMALL)
-LINEAR_T_ROWS(3, LT_TILE_SMALL)
-LINEAR_T_ROWS(4, LT_TILE_SMALL)
-LINEAR_T_ROWS(5, LT_TILE_SMALL)
-#if LT_MAX_ROWS == 8
-LINEAR_T_ROWS(6, LT_TILE_LARGE)
-LINEAR_T_ROWS(7, LT_TILE_LARGE)
-LINEAR_T_ROWS(8, LT_TILE_LARGE)
+LINEAR_PACKED_ROWS(1)
+LINEAR_PACKED_ROWS(2)
+LINEAR_PACKED_ROWS(3)
+LINEAR_PACKED_ROWS(4)
+LINEAR_PACKED_ROWS(5)
+#if PACKED_MAX_ROWS == 8
+LINEAR_PACKED_ROWS(6)
+LINEAR_PACKED_ROWS(7)
+LINEAR_PACKED_ROWS(8)
 #endif
 
-/* Up to this many rows the kernels beat sgemm (which packs Wt on every call); measured in
- * docs/PERFORMANCE.md (beam widths). */
-#ifndef LINEAR_T_MAX_ROWS
-#define LINEAR_T_MAX_ROWS 64
-#endif
-
-/* Y += X Wt in balanced blocks of at most LT_MAX_ROWS rows, each streaming Wt once. */
-static void linear_t_blocks(float *Y, const float *X, const float *Wt, int B, int N, int M) {
-    static void (*const kernels[LT_MAX_ROWS + 1])(float *, const float *, const float *, int, int) = {
-        NULL, linear_t_1, linear_t_2, linear_t_3, linear_t_4, linear_t_5,
-#if LT_MAX_ROWS == 8
-        linear_t_6, linear_t_7, linear_t_8
+/* Y += X W^T in balanced blocks of at most PACKED_MAX_ROWS rows, each streaming P once
+ * (beyond ~64 rows sgemm would amortise its own packing; beams stay far below). */
+static void linear_packed(float *Y, const float *X, const float *P, int B, int N, int M) {
+    static void (*const kernels[PACKED_MAX_ROWS + 1])(float *, const float *, const float *, int, int) = {
+        NULL, linear_packed_1, linear_packed_2, linear_packed_3, linear_packed_4, linear_packed_5,
+#if PACKED_MAX_ROWS == 8
+        linear_packed_6, linear_packed_7, linear_packed_8
 #endif
     };
-    int blocks = (B + LT_MAX_ROWS - 1) / LT_MAX_ROWS, done = 0;
+    int blocks = (B + PACKED_MAX_ROWS - 1) / PACKED_MAX_ROWS, done = 0;
     for (int k = 0; k < blocks; k++) {
         int rows = (B - done) / (blocks - k); /* sizes differ by at most one */
-        kernels[rows](Y + (size_t)done * M, X + (size_t)done * N, Wt, N, M);
+        kernels[rows](Y + (size_t)done * M, X + (size_t)done * N, P, N, M);
         done += rows;
     }
 }
+#else
+/* Without AVX2: the same sums in plain C. */
+static void linear_packed(float *Y, const float *X, const float *P, int B, int N, int M) {
+    for (int r = 0; r < B; r++)
+        for (int j0 = 0; j0 < M; j0 += PANEL) {
+            int w = M - j0 < PANEL ? M - j0 : PANEL;
+            const float *p = P + (size_t)j0 * N, *x = X + (size_t)r * N;
+            float *y = Y + (size_t)r * M + j0;
+            for (int k = 0; k < N; k++, p += w)
+                for (int c = 0; c < w; c++) y[c] += x[k] * p[c];
+        }
+}
 #endif
 
-void tensor_linear_t(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M) {
-    assert(Y && X && Wt && B > 0 && N > 0 && M > 0);
+void tensor_linear_packed(float *Y, const float *X, const float *P, const float *b, int B, int N, int M) {
+    assert(Y && X && P && B > 0 && N > 0 && M > 0);
     for (int r = 0; r < B; r++) {
         float *y = Y + (size_t)r * M;
         if (b) memcpy(y, b, (size_t)M * sizeof *y);
         else memset(y, 0, (size_t)M * sizeof *y);
     }
-#ifdef FASTMATH_AVX2
-    if (B <= LINEAR_T_MAX_ROWS) { linear_t_blocks(Y, X, Wt, B, N, M); return; }
-#endif
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, M, N, 1.0f, X, N, Wt, M, 1.0f, Y, M);
+    linear_packed(Y, X, P, B, N, M);
 }
 
-void tensor_linear_t_naive(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M) {
-    for (int r = 0; r < B; r++) {
-        for (int j = 0; j < M; j++) {
-            double acc = b ? b[j] : 0.0;
-            for (int k = 0; k < N; k++) acc += (double)X[(size_t)r * N + k] * Wt[(size_t)k * M + j];
-            Y[(size_t)r * M + j] = (float)acc;
-        }
-    }
-}
-
-void tensor_linear_rows(float *Y, const float *X, const float *W, const float *Wt, const float *b,
+void tensor_linear_rows(float *Y, const float *X, const float *W, const float *P, const float *b,
                         int B, int N, int M) {
-    if (Wt && B > 1) tensor_linear_t(Y, X, Wt, b, B, N, M);
+    if (P && B > 1) tensor_linear_packed(Y, X, P, b, B, N, M);
     else tensor_linear(Y, X, W, b, B, N, M);
-}
-
-void tensor_transpose(float *dst, const float *src, int rows, int cols) {
-    enum { T = 32 }; /* tiles keep both sides in cache */
-    for (int i0 = 0; i0 < rows; i0 += T)
-        for (int j0 = 0; j0 < cols; j0 += T)
-            for (int i = i0; i < rows && i < i0 + T; i++)
-                for (int j = j0; j < cols && j < j0 + T; j++) dst[(size_t)j * rows + i] = src[(size_t)i * cols + j];
 }
 
 /* ------------------------------------------------------------------------ */

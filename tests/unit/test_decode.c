@@ -342,7 +342,7 @@ static void test_nbest_sorted_distinct_rescored(void **state) {
     }
 }
 
-/* Beam steps of several rows use the model's transposed-weight pack. After the weights
+/* Beam steps of several rows use the model's packed weights (Seq2SeqPack). After the weights
  * change, a pack marked stale falls back to W itself and seq2seq_update_pack brings it up
  * to date (both give outputs that rescore exactly); an outdated pack left marked fresh is
  * what the contract forbids, and it visibly decodes the old model. */

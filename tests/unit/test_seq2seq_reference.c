@@ -167,7 +167,7 @@ static void run_case(const char *expected_file) {
         float *swap = state; state = next; next = swap;
     }
 
-    /* the same steps as a batch of 3 identical rows: the transposed-weight pack (tensor_linear_t)
+    /* the same steps as a batch of 3 identical rows: the packed weights (tensor_linear_packed)
      * gives the same numbers */
     int SS = m->state_size;
     seq2seq_initial_state(m, r, state);

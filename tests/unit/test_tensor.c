@@ -44,38 +44,45 @@ static void test_linear_matches_naive(void **state) {
             for (int acc = 0; acc < 2; acc++) check_linear(shapes[i][0], shapes[i][1], shapes[i][2], bias, acc);
 }
 
-/* tensor_linear_t on W's transpose gives tensor_linear_naive's Y for every row count the
- * kernels block differently (1..11, 64, and 70 through sgemm) and
- * column counts with partial vectors, and writes nothing past Y's B*M floats. */
-static void test_linear_t_matches_naive(void **state) {
+/* tensor_linear_packed on tensor_pack(W) gives tensor_linear_naive's Y for every row count
+ * the kernels block differently (1..11, 64, 70) and column counts that leave a narrow last
+ * panel and a partial vector, and writes nothing past Y's B*M floats; tensor_pack keeps
+ * every weight exactly (X = I gives W^T back). */
+static void test_linear_packed_matches_naive(void **state) {
     (void)state;
-    int Bs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 64, 70}; /* 70: sgemm */
-    int NMs[][2] = {{1, 1}, {3, 7}, {128, 384}, {33, 17}, {128, 500}, {256, 128}, {5, 63}, {9, 65}, {2, 129}};
+    int Bs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 64, 70};
+    int NMs[][2] = {{1, 1}, {3, 7}, {128, 384}, {33, 17}, {128, 500}, {256, 128}, {5, 63}, {9, 65}, {2, 129}, {4, 48}, {6, 96}};
     enum { GUARD = 40 };
     for (size_t t = 0; t < sizeof NMs / sizeof NMs[0]; t++)
         for (size_t bi = 0; bi < sizeof Bs / sizeof Bs[0]; bi++) {
             int B = Bs[bi], N = NMs[t][0], M = NMs[t][1];
             unsigned s = 11u + (unsigned)(t * 97 + bi);
             float *X = malloc(sizeof(float) * B * N), *W = malloc(sizeof(float) * M * N), *b = malloc(sizeof(float) * M);
-            float *Wt = malloc(sizeof(float) * M * N), *Y = malloc(sizeof(float) * (B * M + GUARD)), *R = malloc(sizeof(float) * B * M);
+            float *P = malloc(sizeof(float) * M * N), *Y = malloc(sizeof(float) * (B * M + GUARD)), *R = malloc(sizeof(float) * B * M);
             for (int i = 0; i < B * N; i++) X[i] = frand(&s);
             for (int i = 0; i < M * N; i++) W[i] = frand(&s);
             for (int i = 0; i < M; i++) b[i] = frand(&s);
-            tensor_transpose(Wt, W, M, N);
-            for (int i = 0; i < M; i++)
-                for (int k = 0; k < N; k++) assert_true(Wt[(size_t)k * M + i] == W[(size_t)i * N + k]);
+            tensor_pack(P, W, M, N);
+            if (bi == 0) { /* X = I (N rows) reads W^T back out of P exactly */
+                float *I = calloc((size_t)N * N, sizeof(float)), *WT = malloc(sizeof(float) * N * M);
+                for (int k = 0; k < N; k++) I[(size_t)k * N + k] = 1.0f;
+                tensor_linear_packed(WT, I, P, NULL, N, N, M);
+                for (int i = 0; i < M; i++)
+                    for (int k = 0; k < N; k++) assert_true(WT[(size_t)k * M + i] == W[(size_t)i * N + k]);
+                free(I); free(WT);
+            }
             for (int bias = 0; bias < 2; bias++) {
                 for (int i = 0; i < B * M + GUARD; i++) Y[i] = 7.0f;
                 tensor_linear_naive(R, X, W, bias ? b : NULL, B, N, M);
-                tensor_linear_t(Y, X, Wt, bias ? b : NULL, B, N, M);
+                tensor_linear_packed(Y, X, P, bias ? b : NULL, B, N, M);
                 for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
                 for (int i = B * M; i < B * M + GUARD; i++) assert_true(Y[i] == 7.0f);
-                tensor_linear_t_naive(Y, X, Wt, bias ? b : NULL, B, N, M);
-                for (int i = 0; i < B * M; i++) assert_true(Y[i] == R[i]); /* the same double sums */
-                tensor_linear_rows(Y, X, W, Wt, bias ? b : NULL, B, N, M);
+                tensor_linear_rows(Y, X, W, P, bias ? b : NULL, B, N, M);
+                for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
+                tensor_linear_rows(Y, X, W, NULL, bias ? b : NULL, B, N, M); /* no pack: tensor_linear */
                 for (int i = 0; i < B * M; i++) assert_float_equal(Y[i], R[i], 1e-4f * (1.0f + fabsf(R[i])));
             }
-            free(X); free(W); free(b); free(Wt); free(Y); free(R);
+            free(X); free(W); free(b); free(P); free(Y); free(R);
         }
 }
 
@@ -152,7 +159,7 @@ int main(void) {
     tensor_set_threads(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear_matches_naive),
-        cmocka_unit_test(test_linear_t_matches_naive),
+        cmocka_unit_test(test_linear_packed_matches_naive),
         cmocka_unit_test(test_matmul_matches_naive),
         cmocka_unit_test(test_softmax_handles_masked_entries),
         cmocka_unit_test(test_log_softmax_is_log_of_softmax),

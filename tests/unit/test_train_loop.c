@@ -102,7 +102,7 @@ static void test_loss_falls_exact_rises(void **state) {
         if (i < 20) first += loss / 20;
         if (i >= steps - 20) last += loss / 20;
     }
-    assert_int_equal(s.m->pack.stale, 1); /* the beam steps' transposed copies are out of date */
+    assert_int_equal(s.m->pack.stale, 1); /* the beam steps' packed copies are out of date */
     seq2seq_update_pack(s.m);
     assert_int_equal(s.m->pack.stale, 0);
     assert_int_equal(train_evaluate(s.m, &s.dev, s.dev.n, &e1, &st), 0);

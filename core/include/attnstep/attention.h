@@ -36,7 +36,7 @@ typedef struct AttnWeights {
     const float *W, *v;       /* concat (H,Q+H), (1,H) */
     const float *scale;       /* cosine (1) */
     const float *Wp, *vp;     /* local-p (H,Q), (1,H) */
-    const float *Wa_t;        /* Wa_w transposed (additive, location) for several query rows, or NULL */
+    const float *Wa_packed;   /* Wa_w packed (tensor_pack; additive, location) for several query rows, or NULL */
 } AttnWeights;
 
 /* Names used in events and config: "none", "additive", "concat", "dot", "general",

@@ -24,9 +24,9 @@ typedef struct RnnWeights {
     const float *w_hh; /* (G*H, H) */
     const float *b_ih; /* (G*H) */
     const float *b_hh; /* (G*H) */
-    /* (I, G*H), (H, G*H): transposed copies for stepping several rows at once (a beam
+    /* w_ih, w_hh packed (tensor_pack) for stepping several rows at once (a beam
      * search's run state owns them), or NULL; see tensor_linear_rows. */
-    const float *w_ih_t, *w_hh_t;
+    const float *w_ih_packed, *w_hh_packed;
 } RnnWeights;
 
 /* G: 1 (Elman), 3 (GRU), 4 (LSTM). */

@@ -58,12 +58,12 @@ typedef struct Seq2SeqWeights {
 } Seq2SeqWeights;
 
 /* The decoder's weights as a step of several rows (beam search) uses them: m->w's views
- * plus transposed copies (the form tensor_linear_t runs at the FMA rate with). */
+ * plus packed copies (tensor_pack: the form tensor_linear_packed runs at the FMA rate with). */
 typedef struct Seq2SeqPack {
-    RnnWeights dec[SEQ2SEQ_MAX_LAYERS];            /* m->w.dec plus w_ih_t, w_hh_t */
-    AttnWeights attn;                              /* m->w.attn plus Wa_t (additive, location) */
-    const float *Wc_t;                             /* (2H, H) Luong only, else NULL */
-    const float *out_t;                            /* (H, Vt) */
+    RnnWeights dec[SEQ2SEQ_MAX_LAYERS];            /* m->w.dec plus w_ih_packed, w_hh_packed */
+    AttnWeights attn;                              /* m->w.attn plus Wa_packed (additive, location) */
+    const float *Wc_packed;                        /* Wc, Luong only, else NULL */
+    const float *out_packed;                       /* out_w */
     float *mem;                                    /* the copies, owned */
     int stale;                                     /* the weights changed since the copies */
 } Seq2SeqPack;

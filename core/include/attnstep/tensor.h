@@ -17,18 +17,18 @@ void tensor_linear(float *Y, const float *X, const float *W, const float *b, int
 void tensor_linear_acc(float *Y, const float *X, const float *W, const float *b, int B, int N, int M);
 void tensor_linear_naive(float *Y, const float *X, const float *W, const float *b, int B, int N, int M);
 
-/* Y = X Wt + b with Wt (N, M) = W^T stored transposed: the form for decoding several
- * hypotheses at once (beam search), where it runs at the FMA rate for up to 64 rows
- * (sgemm beyond). Results differ from tensor_linear's in the last bits (another summation
- * order). Y (B, M) must not alias X or Wt; b (M) or NULL. */
-void tensor_linear_t(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M);
-void tensor_linear_t_naive(float *Y, const float *X, const float *Wt, const float *b, int B, int N, int M);
-/* Y = X W^T + b for B rows: through Wt (W's transposed copy, (N, M)) when it is given and
- * B > 1, else as tensor_linear. */
-void tensor_linear_rows(float *Y, const float *X, const float *W, const float *Wt, const float *b,
+/* P (M·N floats) = W (M, N) packed for tensor_linear_packed: transposed, in panels of a
+ * few vectors' worth of output columns (core/src/tensor.c). P must not alias W. */
+void tensor_pack(float *P, const float *W, int M, int N);
+/* Y = X W^T + b from W packed by tensor_pack: the form for decoding several hypotheses at
+ * once (beam search), where every weight is loaded once per block of up to 8 rows and
+ * feeds one FMA per row, with no horizontal sums. Results differ from tensor_linear's in
+ * the last bits (another summation order). Y (B, M) must not alias X or P; b (M) or NULL. */
+void tensor_linear_packed(float *Y, const float *X, const float *P, const float *b, int B, int N, int M);
+/* Y = X W^T + b for B rows: through P (W packed) when it is given and B > 1, else as
+ * tensor_linear. */
+void tensor_linear_rows(float *Y, const float *X, const float *W, const float *P, const float *b,
                         int B, int N, int M);
-/* dst (cols, rows) = src (rows, cols)^T; dst must not alias src. */
-void tensor_transpose(float *dst, const float *src, int rows, int cols);
 
 /* Y (B, M) = X (B, N) W (N, M) + Y when accumulate — plain matmul, no transpose. */
 void tensor_matmul(float *Y, const float *X, const float *W, int B, int N, int M, int accumulate);
