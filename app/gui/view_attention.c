@@ -226,7 +226,8 @@ void view_attention(const ViewCtx *c) {
             Rect r = {x + bw * 0.15f, wbase - hgt, bw * 0.7f, hgt};
             draw_rect(dl, r, dragging ? (j == c->drag_j ? th->dec : th->dec_fill) : th->accent);
             draw_rect_line(dl, (Rect){x + bw * 0.15f, wbase - full, bw * 0.7f, full}, dragging && j == c->drag_j ? th->dec : th->grid, 1);
-            draw_mark(dl, MARK_CELL, s + 1, j + 1, (Rect){x + bw * 0.15f, wbase - full, bw * 0.7f, full}); /* a_j of this step */
+            /* a_j of this step: the bar's column and its value above it */
+            draw_mark(dl, MARK_CELL, s + 1, j + 1, (Rect){x + bw * 0.05f, wbase - full - labs - 2, bw * 0.9f, full + labs + 4});
             snprintf(buf, sizeof buf, "%.2f", w[j]);
             draw_text_centered(dl, cx, wbase - hgt - labs / 2 - 1, th->fs_small, th->fg, buf);
             wsum += w[j];
