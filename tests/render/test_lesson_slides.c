@@ -435,6 +435,36 @@ static void test_vector_and_cell_highlights(void **state) {
     ru_close(&r);
 }
 
+/* max-length caps the slide's decode (the run lesson check decoded), carries over, and
+ * "model" gives the model's own cap back. */
+static void test_max_length_slides(void **state) {
+    char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "## a\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d e f\nview: heatmap\nmax-length: 3\n```\n"
+                       "## b\n```attnstep\nposition: step 3\n```\n"
+                       "## c\n```attnstep\nmax-length: model\n```\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    Deck d;
+    Status st = {{0}};
+    assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
+    assert_int_equal(d.lesson->n_errors, 0);
+    assert_int_equal(d.g.max_len, 3);
+    assert_int_equal(d.g.ix.n_steps, 3); /* f e d, no <eos> */
+    assert_string_equal(event_get_str(d.g.ix.run_end, "output"), "f e d");
+    deck_goto(&d, 1);
+    assert_int_equal(d.g.ix.n_steps, 3);
+    assert_string_equal(d.message, "");
+    deck_goto(&d, 2);
+    assert_int_equal(d.g.max_len, 0);
+    assert_int_equal(d.g.ix.n_steps, 7); /* f e d c b a <eos> */
+    deck_goto(&d, 0);
+    assert_int_equal(d.g.ix.n_steps, 3); /* decoded again with the cap */
+    deck_close(&d);
+    unlink(path);
+}
+
 /* A training slide trains synchronously and deterministically: reaching 60 steps through
  * slides at 0 and 30 (the controller is trained on) gives the numbers of a fresh 60-step
  * run; the snapshot directive selects the strip's snapshot; a training slide's view draws. */
@@ -541,6 +571,7 @@ int main(void) {
         cmocka_unit_test(test_positions_resolve),
         cmocka_unit_test(test_highlight_pen_blank),
         cmocka_unit_test(test_vector_and_cell_highlights),
+        cmocka_unit_test(test_max_length_slides),
         cmocka_unit_test(test_notes_placeholder_only_without_notes),
         cmocka_unit_test(test_training_names_match_the_gui),
         cmocka_unit_test(test_training_slides_deterministic),
