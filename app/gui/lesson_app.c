@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "font.h"
+#include "i18n.h"
 #include "lesson_ui.h"
 #include "live_train.h"
 
@@ -283,7 +284,11 @@ int lesson_present(int argc, char **argv) {
         if (in.mx >= 0 && ww > 0) { sc.mx = in.mx * w / ww; sc.my = in.my * h / wh; }
         draw_begin(&dl, font_measure, fonts, sc.mx, sc.my);
         deck_frame(&d, &dl, w, h, &sc);
-        gui_training_poll(&d.g); /* "open in stepper": the saved model's heatmap replaces view 9 */
+        { /* "open in stepper": the saved model's heatmap replaces view 9 (its message in the lesson's language) */
+            I18nLang was = i18n_set(d.zh ? I18N_ZH : I18N_EN);
+            gui_training_poll(&d.g);
+            i18n_set(was);
+        }
         backend_draw(be, &dl, theme_by_index(d.g.theme)->bg);
         if (screenshot_pending) { screenshot(ren, d.slide); screenshot_pending = 0; } /* before present: the back buffer holds the frame */
         SDL_RenderPresent(ren);
