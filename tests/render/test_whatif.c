@@ -299,7 +299,7 @@ static void test_clicks(void **state) {
     open_model(&g, 0);
     g.view = VIEW_SEQ2SEQ;
     g.pos = g.ix.n_pos - 1;
-    float x, y;
+    float x = 0, y = 0;
     assert_true(find_pick(&r, &g, PICK_TOKEN, &x, &y));
     ViewPick p = g.pick;
     assert_int_not_equal(p.token, g.ix.steps[p.step].chosen); /* the chosen one is not offered */
