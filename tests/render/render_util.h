@@ -162,6 +162,20 @@ typedef struct RuCase {
     float mx, my;       /* mouse (tooltip), -1: none */
 } RuCase;
 
+/* The whole file as a NUL-terminated string (caller frees), or NULL when it cannot be read. */
+static inline char *ru_read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b) b[n] = 0;
+    fclose(f);
+    return b;
+}
+
 /* Renders every case at w×h and compares it with its golden (ru_check_golden). Returns the
  * number of failures; a trace that does not load or a position it lacks counts as one. */
 static inline int ru_golden_cases(const RuCase *cases, size_t n, int w, int h) {

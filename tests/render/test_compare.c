@@ -173,19 +173,6 @@ static void test_alt_must_match(void **state) {
     gui_state_free(&g);
 }
 
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    if (b) b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 static void test_exports(void **state) {
     (void)state;
     GuiState g;
@@ -195,7 +182,7 @@ static void test_exports(void **state) {
     snprintf(json, sizeof json, "%s/compare-test-tree.json", ATTNSTEP_BINARY_DIR);
     Status st = {{0}};
     assert_int_equal(gui_export_compare(&g, csv, json, &st), 0);
-    char *c = slurp(csv);
+    char *c = ru_read_file(csv);
     assert_non_null(c);
     assert_non_null(strstr(c, "step,greedy_token,greedy_token_logprob,greedy_cum_logprob,beam_1_token"));
     assert_non_null(strstr(c, "\n2,\"du\","));
@@ -203,7 +190,7 @@ static void test_exports(void **state) {
     assert_non_null(strstr(c, "\ntotal,\"les pages du films ont travaillé en juin .\",,-1.4075"));
     assert_non_null(strstr(c, ",2\n")); /* the divergence step ends the totals row */
     free(c);
-    char *j = slurp(json);
+    char *j = ru_read_file(json);
     assert_non_null(j);
     cJSON *root = cJSON_Parse(j);
     assert_non_null(root);

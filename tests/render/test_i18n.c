@@ -115,19 +115,6 @@ static int has_letters(const char *s) {
     return 0;
 }
 
-static char *read_all(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    if (b) b[n] = 0;
-    fclose(f);
-    return b;
-}
-
 static void test_every_source_string_is_translated(void **state) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/app/gui", ATTNSTEP_SOURCE_DIR);
@@ -141,7 +128,7 @@ static void test_every_source_string_is_translated(void **state) {
         if (l < 3 || strcmp(e->d_name + l - 2, ".c") || !strcmp(e->d_name, "i18n.c")) continue;
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        char *src = read_all(path);
+        char *src = ru_read_file(path);
         assert_non_null(src);
         files++;
         for (const char *p = src; *p; p++) {
