@@ -289,7 +289,12 @@ void seq2seq_update_pack(Seq2Seq *m) {
     k->Wc_packed = NULL;
     if (c->scorer != ATTN_NONE && c->query_current) { tensor_pack(p, m->w.Wc, H, 2 * H); k->Wc_packed = p; p += (size_t)2 * H * H; }
     tensor_pack(p, m->w.out_w, Vt, H); k->out_packed = p;
-    k->stale = 0;
+}
+
+void seq2seq_weights_changed(Seq2Seq *m) {
+    Seq2SeqPack *k = &m->pack;
+    for (int l = 0; l < m->cfg.layers; l++) k->dec[l].w_ih_packed = k->dec[l].w_hh_packed = NULL;
+    k->attn.Wa_packed = k->Wc_packed = k->out_packed = NULL;
 }
 
 Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status *st) {
@@ -710,9 +715,8 @@ static void build_query(const Seq2Seq *m, Seq2SeqRun *r, const float *h, const f
 /* Attention for B rows, then the attn and context events. */
 static int attend(const Seq2Seq *m, Seq2SeqRun *r, const int *beams, const float *override, int B, int step,
                   const EventSink *sink, Status *st) {
-    const Seq2SeqPack *k = &m->pack; /* fresh: its copies serve the several-row steps */
     int S = r->S, H = m->cfg.hidden;
-    attention_forward(&m->attn_shape, k->stale ? &m->w.attn : &k->attn, r->energies, r->weights, r->context, r->centre, r->lo, r->hi,
+    attention_forward(&m->attn_shape, &m->pack.attn, r->energies, r->weights, r->context, r->centre, r->lo, r->hi,
                       r->attn_scratch, r->query, r->keys, r->keys_proj, override, S, B, step);
     /* Overflowing (finite) weights give NaN/Inf energies, which the softmax would silently turn
      * into zero attention: refuse them (-inf is only allowed outside a local window). */
@@ -762,7 +766,6 @@ static int attend(const Seq2Seq *m, Seq2SeqRun *r, const int *beams, const float
 int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float *logprobs,
                         const float *state_in, const int *tokens, const int *beams,
                         const float *override, int B, int step, const EventSink *sink, Status *st) {
-    const Seq2SeqPack *k = &m->pack; /* fresh: its copies serve the several-row steps */
     const Seq2SeqConfig *c = &m->cfg;
     int E = c->emb, H = c->hidden, G = rnn_gate_count(c->cell), Vt = vocab_size(m->tgt_vocab);
     int lstm = c->cell == RNN_LSTM, has_attn = c->scorer != ATTN_NONE, SS = m->state_size;
@@ -809,7 +812,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->hp + (size_t)b * H, seq2seq_state_h(m, (float *)state_in + (size_t)b * SS, l), (size_t)H * sizeof(float));
             if (lstm) memcpy(r->cp + (size_t)b * H, seq2seq_state_c(m, (float *)state_in + (size_t)b * SS, l), (size_t)H * sizeof(float));
         }
-        rnn_cell_forward(c->cell, r->hn, lstm ? r->cn : NULL, r->dec_gates, r->cell_scratch, k->stale ? &m->w.dec[l] : &k->dec[l], in,
+        rnn_cell_forward(c->cell, r->hn, lstm ? r->cn : NULL, r->dec_gates, r->cell_scratch, &m->pack.dec[l], in,
                          r->hp, lstm ? r->cp : NULL, B, in_size, H);
         for (int b = 0; b < B; b++) {
             float *row = state_out + (size_t)b * SS;
@@ -845,7 +848,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
             memcpy(r->wc_in + (size_t)b * 2 * H, r->context + (size_t)b * H, (size_t)H * sizeof(float));
             memcpy(r->wc_in + (size_t)b * 2 * H + H, h_top + (size_t)b * H, (size_t)H * sizeof(float));
         }
-        tensor_linear_rows(r->attn_hidden, r->wc_in, m->w.Wc, k->stale ? NULL : k->Wc_packed, NULL, B, 2 * H, H);
+        tensor_linear_rows(r->attn_hidden, r->wc_in, m->w.Wc, m->pack.Wc_packed, NULL, B, 2 * H, H);
         for (size_t i = 0; i < (size_t)B * H; i++) r->attn_hidden[i] = fm_tanh(r->attn_hidden[i]);
         out_in = r->attn_hidden;
         if (sink && sink->emit) {
@@ -867,7 +870,7 @@ int seq2seq_decode_step(const Seq2Seq *m, Seq2SeqRun *r, float *state_out, float
     }
 
     /* output layer */
-    tensor_linear_rows(logprobs, out_in, m->w.out_w, k->stale ? NULL : k->out_packed, m->w.out_b, B, H, Vt);
+    tensor_linear_rows(logprobs, out_in, m->w.out_w, m->pack.out_packed, m->w.out_b, B, H, Vt);
     for (size_t i = 0; i < (size_t)B * Vt; i++)
         if (!isfinite(logprobs[i]))
             return status_fail(st, "decoder step %d produced a non-finite output score (NaN or Inf): "

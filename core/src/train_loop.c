@@ -384,7 +384,7 @@ int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {
     t->step++;
     float c1 = 1.0f / (1.0f - powf(b1, (float)t->step)), c2 = 1.0f / (1.0f - powf(b2, (float)t->step));
     adam_update(t->params, t->adam_m, t->adam_v, t->grad, P, scale, lr, b1, b2, eps, c1, c2);
-    if (t->model) t->model->pack.stale = 1; /* its beam steps read W until seq2seq_update_pack */
+    if (t->model) seq2seq_weights_changed(t->model); /* beam steps read W until seq2seq_update_pack */
     return 0;
 }
 

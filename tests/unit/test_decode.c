@@ -343,9 +343,9 @@ static void test_nbest_sorted_distinct_rescored(void **state) {
 }
 
 /* Beam steps of several rows use the model's packed weights (Seq2SeqPack). After the weights
- * change, a pack marked stale falls back to W itself and seq2seq_update_pack brings it up
- * to date (both give outputs that rescore exactly); an outdated pack left marked fresh is
- * what the contract forbids, and it visibly decodes the old model. */
+ * change, seq2seq_weights_changed makes them fall back to W itself and seq2seq_update_pack
+ * brings the copies up to date (both give outputs that rescore exactly); an outdated pack
+ * nobody was told about is what the contract forbids, and it visibly decodes the old model. */
 static void test_pack_follows_weights(void **state) {
     (void)state;
     for (int mi = 0; mi < NMODELS; mi++) {
@@ -361,12 +361,13 @@ static void test_pack_follows_weights(void **state) {
         float *out_w = (float *)m->w.out_w; /* (Vt, H) inside m->block */
         long n = (long)vocab_size(m->tgt_vocab) * m->cfg.hidden;
         for (long i = 0; i < n; i++) out_w[i] = -out_w[i];
-        run(m, src, S, &o, NULL, &outdated); /* pack still holds the old out_w */
-        m->pack.stale = 1;
+        run(m, src, S, &o, NULL, &outdated); /* the pack still holds the old out_w */
+        seq2seq_weights_changed(m);
+        assert_null(m->pack.out_packed);
         run(m, src, S, &o, NULL, &stale);
         check_result(m, src, S, &o, &stale);
         seq2seq_update_pack(m);
-        assert_int_equal(m->pack.stale, 0);
+        assert_non_null(m->pack.out_packed);
         run(m, src, S, &o, NULL, &updated);
         check_result(m, src, S, &o, &updated);
         assert_int_equal(stale.count, updated.count);

@@ -102,9 +102,9 @@ static void test_loss_falls_exact_rises(void **state) {
         if (i < 20) first += loss / 20;
         if (i >= steps - 20) last += loss / 20;
     }
-    assert_int_equal(s.m->pack.stale, 1); /* the beam steps' packed copies are out of date */
+    assert_null(s.m->pack.out_packed); /* the beam steps' packed copies were out of date */
     seq2seq_update_pack(s.m);
-    assert_int_equal(s.m->pack.stale, 0);
+    assert_non_null(s.m->pack.out_packed);
     assert_int_equal(train_evaluate(s.m, &s.dev, s.dev.n, &e1, &st), 0);
     print_message("loss %.3f -> %.3f; dev exact %.3f -> %.3f, token accuracy %.3f -> %.3f\n", first, last, e0.exact, e1.exact,
                   e0.token_acc, e1.token_acc);

@@ -24,8 +24,8 @@ typedef struct RnnWeights {
     const float *w_hh; /* (G*H, H) */
     const float *b_ih; /* (G*H) */
     const float *b_hh; /* (G*H) */
-    /* w_ih, w_hh packed (tensor_pack) for stepping several rows at once (a beam
-     * search's run state owns them), or NULL; see tensor_linear_rows. */
+    /* w_ih, w_hh packed (tensor_pack) for stepping several rows at once (the model's
+     * Seq2SeqPack owns them), or NULL; see tensor_linear_rows. */
     const float *w_ih_packed, *w_hh_packed;
 } RnnWeights;
 

@@ -57,15 +57,15 @@ typedef struct Seq2SeqWeights {
     const float *out_w, *out_b;                    /* (Vt, H), (Vt) */
 } Seq2SeqWeights;
 
-/* The decoder's weights as a step of several rows (beam search) uses them: m->w's views
- * plus packed copies (tensor_pack: the form tensor_linear_packed runs at the FMA rate with). */
+/* The decoder's weights as a decoder step uses them: m->w's views plus packed copies
+ * (tensor_pack: the form tensor_linear_packed runs several rows at the FMA rate with). The
+ * packed pointers are NULL between seq2seq_weights_changed and seq2seq_update_pack. */
 typedef struct Seq2SeqPack {
     RnnWeights dec[SEQ2SEQ_MAX_LAYERS];            /* m->w.dec plus w_ih_packed, w_hh_packed */
     AttnWeights attn;                              /* m->w.attn plus Wa_packed (additive, location) */
     const float *Wc_packed;                        /* Wc, Luong only, else NULL */
     const float *out_packed;                       /* out_w */
     float *mem;                                    /* the copies, owned */
-    int stale;                                     /* the weights changed since the copies */
 } Seq2SeqPack;
 
 typedef struct Seq2Seq {
@@ -81,7 +81,7 @@ typedef struct Seq2Seq {
     AttnShape attn_shape;
     Seq2SeqWeights w;                              /* pointers into `block` */
     float *block;                                  /* the one weights allocation, owned */
-    Seq2SeqPack pack;                              /* whoever writes `block` marks it stale */
+    Seq2SeqPack pack;                              /* whoever writes `block` calls seq2seq_weights_changed */
     long param_count;
     int meta_count;
     char **meta_keys, **meta_values;               /* the file's metadata, owned */
@@ -93,10 +93,11 @@ Seq2Seq *seq2seq_load(const char *path, Status *st);
 /* Builds a model from an already parsed file (the file is not kept). */
 Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status *st);
 void seq2seq_free(Seq2Seq *m); /* NULL is a no-op */
-/* Rewrites m->pack from m's weights and clears pack.stale. Steps of several rows use the
- * pack only while it is fresh (a stale pack: the same results through W itself, slower);
- * trainer_step marks it stale, so a caller that beam-decodes a model it trains calls this
- * once training stops. */
+/* Call after writing m's weights (trainer_step does): the packed copies are out of date, so
+ * steps of several rows read W itself (the same results to rounding, slower) until
+ * seq2seq_update_pack rewrites them, which a caller that beam-decodes a model it trains
+ * does once training stops. */
+void seq2seq_weights_changed(Seq2Seq *m);
 void seq2seq_update_pack(Seq2Seq *m);
 const char *seq2seq_meta(const Seq2Seq *m, const char *key); /* NULL if absent */
 

@@ -224,7 +224,7 @@ Trainer *trainer_new_transformer(Transformer *m, const TrainConfig *cfg, int max
 /* Samples cfg.batch examples (uniformly, with replacement, from t->rng), runs forward,
  * backward, clipping and one Adam update. *loss receives the batch loss. When the loss or
  * the gradient norm is NaN/Inf, nothing is updated and -1 is returned with st saying so.
- * An update marks an RNN model's packed-weight copies stale (seq2seq_update_pack). */
+ * An update calls seq2seq_weights_changed on an RNN model (see seq2seq_update_pack). */
 int trainer_step(Trainer *t, const TrainData *d, float *loss, Status *st);
 /* Forward + backward on an explicit batch (no update): the gradient is left in t->grad.
  * With cfg.threads > 1 the rows are split into that many contiguous blocks run in parallel
