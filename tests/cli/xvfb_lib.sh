@@ -99,14 +99,14 @@ XVFB_KEY_PAUSE="${XVFB_KEY_PAUSE:-0.4}" # s after each k call
 # headless tests (tests/render) keep full leak checks), waits up to 10 s for a window whose
 # name matches NAME_REGEX and focuses it. Sets app_pid and wid; exits 1 when no window appears.
 xvfb_launch() {
-  local re="$1"
+  xvfb_window_re="$1"
   shift
   unset SDL_VIDEODRIVER
   LSAN_OPTIONS="detect_leaks=0" "$@" >app.log 2>&1 &
   app_pid=$!
   wid=""
   for _ in $(seq 1 100); do
-    wid=$(xdotool search --name "$re" 2>/dev/null | head -1 || true)
+    xvfb_find_window
     [[ -n "$wid" ]] && break
     sleep 0.1
   done
@@ -114,14 +114,25 @@ xvfb_launch() {
   xdotool windowfocus --sync "$wid" 2>/dev/null || true
 }
 
+# xvfb_find_window: sets wid to the newest window whose name matches xvfb_window_re ("" when
+# none). A window id can go stale while the app starts (seen under ASan: X_SendEvent
+# BadWindow on the first id found), so k and xvfb_quit look it up again when a send fails.
+xvfb_find_window() {
+  wid=$(xdotool search --name "$xvfb_window_re" 2>/dev/null | tail -1 || true)
+}
+
 # k KEY...: sends the keys to the window, then pauses.
-k() { xdotool key --window "$wid" --delay "$XVFB_KEY_DELAY" "$@"; sleep "$XVFB_KEY_PAUSE"; }
+k() {
+  xdotool key --window "$wid" --delay "$XVFB_KEY_DELAY" "$@" 2>/dev/null \
+    || { xvfb_find_window; xdotool key --window "$wid" --delay "$XVFB_KEY_DELAY" "$@"; }
+  sleep "$XVFB_KEY_PAUSE"
+}
 
 # xvfb_quit KEY WHAT: sends KEY (which closes the window: no more keys to it), waits up to 5 s
 # for the app to end and appends its exit status to driver.log ("exit N"); exits 1 (killing
 # the app) when it is still running.
 xvfb_quit() {
-  xdotool key --window "$wid" "$1" 2>/dev/null || true
+  xdotool key --window "$wid" "$1" 2>/dev/null || { xvfb_find_window; xdotool key --window "$wid" "$1" 2>/dev/null; } || true
   for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$app_pid" 2>/dev/null; then echo "$2 did not quit on $1"; kill "$app_pid"; exit 1; fi
   local rc=0
