@@ -6,6 +6,8 @@
  * duplicates, and that every TR("...") and draw_tooltip format in app/gui has a translation. */
 #include "i18n.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -27,6 +29,62 @@ static const Pair TABLE[] = {
      "已复原：回到模型自己的选择"},
     {"F forces the selected beam-tree node: click a node in view 6 first",
      "F 键强制使用波束树中选中的节点：请先在视图 6 中点选一个节点"},
+    /* state.c, whatif.c: messages of the stepper's runs, what-if and exports */
+    {"no model loaded",
+     "还没有加载模型"},
+    {"the comparison decode",
+     "用来对比的那次解码"},
+    {"%d unknown words mapped to <unk>: %.300s",
+     "有 %d 个不认识的词，已换成 <unk>：%.300s"},
+    {"%d unknown word mapped to <unk>: %.300s",
+     "有 %d 个不认识的词，已换成 <unk>：%.300s"},
+    {"nothing to export: no trace",
+     "没有可导出的内容：还没有轨迹"},
+    {"cannot write %.300s",
+     "无法写入 %.300s"},
+    {"cannot open %.300s",
+     "无法打开 %.300s"},
+    {"load the main trace first",
+     "请先加载主轨迹"},
+    {"%.300s: its source differs from the loaded trace's, so the two cannot be compared",
+     "%.300s：它的源句和已加载轨迹的不同，两者无法对比"},
+    {"what-if needs a model to decode with (this is a replayed trace)",
+     "“假如”需要一个模型来重新解码（这是回放的轨迹）"},
+    {"no trace",
+     "没有轨迹"},
+    {"what-if: step %d is outside the decode (steps 1..%d)",
+     "假如：第 %d 步不在这次解码之内（第 1..%d 步）"},
+    {"what-if: token id %d is not in the model's target vocabulary",
+     "假如：词编号 %d 不在模型的目标词表里"},
+    {"what-if: the shown path has no token at step %d",
+     "假如：显示的路径在第 %d 步没有词"},
+    {"what-if",
+     "假如"},
+    {"attention what-if: step %d is outside the decode (steps 1..%d)",
+     "注意力“假如”：第 %d 步不在这次解码之内（第 1..%d 步）"},
+    {"attention what-if: %d weights for %d source positions",
+     "注意力“假如”：给了 %d 个权重，但源句有 %d 个位置"},
+    {"attention what-if: weight %d is %g (weights must be >= 0)",
+     "注意力“假如”：第 %d 个权重是 %g（权重必须 >= 0）"},
+    {"attention what-if: the weights are all zero",
+     "注意力“假如”：权重全是 0"},
+    {"attention what-if",
+     "注意力“假如”"},
+    {"no beam-search trace: the tree JSON needs one (pick a beam width)",
+     "没有波束搜索的轨迹：导出树的 JSON 需要它（请选一个波束宽度）"},
+    {"what-if: attention at step %d set to %.2f on source position %d; the decode now says \"%.200s\" (view 7 compares, R resets)",
+     "假如：第 %d 步的注意力设为 %.2f，放在源句第 %d 个位置上；现在解码结果是“%.200s”（视图 7 对比，R 复原）"},
+    {"selected \"%.80s\" (step %d, total log-prob %.4f): views 3-5 follow it; F forces it, R resets",
+     "已选中“%.80s”（第 %d 步，总对数概率 %.4f）：视图 3–5 跟随它；F 强制选它，R 复原"},
+    {"what-if: \"%.80s\" forced at step %d: total log-prob %.4f vs the model's %.4f (%+.4f); view 7 shows both, R resets",
+     "假如：强制选“%.80s”（第 %d 步）：总对数概率 %.4f，模型自己的是 %.4f（%+.4f）；视图 7 并排显示两者，R 复原"},
+    {"what-if: \"%.80s\" forced at step %d; view 7 shows the result, R resets",
+     "假如：强制选“%.80s”（第 %d 步）；视图 7 显示结果，R 复原"},
+    /* lesson_app.c: the presenter's window titles */
+    {"attnstep — lesson",
+     "attnstep —— 课程"},
+    {"attnstep — speaker notes",
+     "attnstep —— 讲稿"},
     /* controls.c */
     {"replaying a saved trace: the beam controls and what-if need a model (attnstep --model FILE)",
      "正在回放保存的轨迹：波束控制和“假如”需要模型（attnstep --model FILE）"},
@@ -203,6 +261,14 @@ static const Pair TABLE[] = {
      "，再乘以以 p 为中心的 local-p 高斯"},
     {"local-p centre p = %.2f",
      "local-p 中心 p = %.2f"},
+    {"Gaussian, σ = %.3g",
+     "高斯窗，σ = %.3g"},
+    {"the local-p window: the red curve is exp(−(j−p)² / 2σ²), σ = D/2 = %.3g (D = %.3g positions), around p = %.2f (positions counted from 0);\nevery weight is the softmax share times this curve, so no bar rises above it and words far from p are faded out",
+     "local-p 窗口：红色曲线是 exp(−(j−p)² / 2σ²)，σ = D/2 = %.3g（D = %.3g 个位置），中心 p = %.2f（位置从 0 数起）；\n每个权重都是 softmax 份额乘以这条曲线，所以没有哪根柱子高过它，离 p 越远的词被压得越低"},
+    {"attention weight a_%d = %.4f for \"%s\" — the share of h%d in the context vector\n= softmax(e)_%d · Gaussian = %.4f · %.4f: the Gaussian at distance %.2f from p = %.2f is exp(−%.2f² / 2σ²), σ = %.2f\nwhat-if: drag the bar up or down; on release the decoder continues with these weights",
+     "注意力权重 a_%d = %.4f，对应“%s”—— h%d 在上下文向量中所占的份额\n= softmax(e)_%d · 高斯 = %.4f · %.4f：与 p 相距 %.2f（p = %.2f），高斯值为 exp(−%.2f² / 2σ²)，σ = %.2f\n假如：上下拖动这根柱子，松开后解码器就用这些权重继续"},
+    {"local-p: the predicted centre p = %.3f = (S-1) · sigmoid(vᵀ tanh(W q)); each weight is softmax(e)_j · exp(-(j-p)² / 2σ²), σ = D/2 = %.3g (the red curve)",
+     "local-p：预测的中心 p = %.3f = (S-1) · sigmoid(vᵀ tanh(W q))；每个权重为 softmax(e)_j · exp(-(j-p)² / 2σ²)，σ = D/2 = %.3g（红色曲线）"},
     {"local-p: the predicted centre p = %.3f = (S-1) · sigmoid(vᵀ tanh(W q)); each weight is softmax(e)_j · exp(-(j-p)² / 2σ²), σ = D/2",
      "local-p：预测的中心 p = %.3f = (S-1) · sigmoid(vᵀ tanh(W q))；每个权重为 softmax(e)_j · exp(-(j-p)² / 2σ²)，σ = D/2"},
     {"context c%d (what the decoder reads at this step)",
@@ -230,12 +296,16 @@ static const Pair TABLE[] = {
      "波束搜索：每一步的假设，保留与剪枝"},
     {"kept",
      "保留"},
-    {"pruned",
-     "剪枝"},
+    {"pruned: outside the k best",
+     "剪枝：不在前 k 名"},
+    {"blocked: would repeat a %d-gram",
+     "屏蔽：会重复一个 %d-gram"},
+    {"blocked: would repeat an n-gram",
+     "屏蔽：会重复一个 n-gram"},
+    {"blocked: <eos> before length %d",
+     "屏蔽：长度不到 %d 就出现 <eos>"},
     {"finished (<EOS>)",
      "完成（<EOS>）"},
-    {"blocked",
-     "屏蔽"},
     {"best",
      "最优"},
     {"greedy's path",
@@ -247,7 +317,7 @@ static const Pair TABLE[] = {
     {"+%d more candidates",
      "另有 %d 个候选"},
     {"+%d (%d blocked)",
-     "另有 %d 个（%d 个被屏蔽）"},
+     "另 %d 个，屏蔽 %d"},
     {"+%d more pruned",
      "另有 %d 个被剪枝"},
     {"step %d: %d candidates in all; the ones not drawn were pruned (outside the k best by score)%s",
@@ -266,6 +336,12 @@ static const Pair TABLE[] = {
      "屏蔽：会重复一个 n-gram（--no-repeat-ngram）"},
     {"pruned: not among the k best",
      "剪枝：不在前 k 名之中"},
+    {"pruned: ranked %d by score, outside the k = %d best",
+     "剪枝：按得分排第 %d，不在前 k = %d 名之中"},
+    {"blocked: <eos> after only %d tokens, before the minimum length %d (--min-len)",
+     "屏蔽：才输出 %d 个词就出现 <eos>，没到最短长度 %d（--min-len）"},
+    {"blocked: \"%.200s\" would occur twice in this hypothesis (--no-repeat-ngram %d)",
+     "屏蔽：“%.200s”会在这个假设里第二次出现（--no-repeat-ngram %d）"},
     {"\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s%s\nclick: select it (views 3–5 follow its path); then F: what-if, force it",
      "“%s”，接在假设 %d 之后（第 %d 步）\n词的对数概率 %.4f，总对数概率 %.4f，得分 %.4f\n%s%s%s%s%s\n点击：选中它（视图 3–5 跟随它的路径）；再按 F：假如，强制选它"},
     {"\non greedy's path",
@@ -468,6 +544,78 @@ static const Pair TABLE[] = {
      "注意力权重 a_%d = %.3f：解码第 %d 步看向“%s”"},
     {"arcs: attention of the current decoder step (thicker = larger weight)",
      "弧线：当前解码步的注意力（越粗权重越大）"},
+    /* live_train.c: the training controller's status messages (some are formatted by its
+     * worker thread: i18n_tr is thread-safe) */
+    {"the example is too long (%d source, %d target tokens; at most %d)",
+     "例句太长（源端 %d 个词、目标端 %d 个词；最多 %d 个）"},
+    {"the reverse example has more than %d symbols",
+     "倒序任务的例句超过了 %d 个符号"},
+    {"the reverse example uses the symbols a..h separated by spaces (got '%.40s')",
+     "倒序任务的例句只能用 a..h 这几个符号，用空格隔开（这里是“%.40s”）"},
+    {"the reverse example is empty (symbols a..h separated by spaces)",
+     "倒序任务的例句是空的（请用 a..h 这几个符号，用空格隔开）"},
+    {"the dates example is fixed (\"the 14th of february, 1971\"): custom dates are not supported",
+     "日期任务的例句是固定的（“the 14th of february, 1971”）：不能换成别的日期"},
+    {"the translate example has more than 8 tokens (the small translate task trains on at most 8)",
+     "翻译任务的例句超过了 8 个词（这个小翻译任务最多只用 8 个词的句子训练）"},
+    {"example",
+     "例句"},
+    {"the example's source token '%.40s' is not in the task's vocabulary",
+     "例句的源端词“%.40s”不在这个任务的词表里"},
+    {"the example's target token '%.40s' is not in the task's vocabulary",
+     "例句的目标端词“%.40s”不在这个任务的词表里"},
+    {"(greedy decoding failed: %.200s)",
+     "（贪婪解码失败：%.200s）"},
+    {"training stopped at step %ld: %.400s (press Reset, perhaps with a lower learning rate)",
+     "训练在第 %ld 步停止：%.400s（请按“重置”，也许把学习率调低一些）"},
+    {"paused at step %ld (the run's length): Play continues",
+     "已在第 %ld 步暂停（本次训练的长度）：按“播放”继续"},
+    {"learning rate %g from step %ld",
+     "学习率改为 %g，从第 %ld 步起生效"},
+    {"reset failed: %.500s",
+     "重置失败：%.500s"},
+    {"reset: a fresh model from seed %llu (learning rate %g)",
+     "已重置：用随机种子 %llu 重建的全新模型（学习率 %g）"},
+    {"no model (reset failed)",
+     "没有模型（重置失败）"},
+    {"save failed: %.500s",
+     "保存失败：%.500s"},
+    {"saved step %ld to %.900s",
+     "已把第 %ld 步的模型保存到 %.900s"},
+    {"unknown task %d (reverse, dates or translate)",
+     "未知的任务 %d（可选 reverse、dates 或 translate）"},
+    {"unknown architecture %d",
+     "未知的模型结构 %d"},
+    {"hidden size %d is outside 4..512",
+     "隐藏层大小 %d 不在 4..512 之内"},
+    {"batch size %d is outside 1..512",
+     "批大小 %d 不在 1..512 之内"},
+    {"learning rate %g is outside (0, 1]",
+     "学习率 %g 不在 (0, 1] 之内"},
+    {"%d training examples: use 10..200000",
+     "%d 条训练样本：请用 10..200000 条"},
+    {"%d dev examples: use 0..5000",
+     "%d 条验证样本：请用 0..5000 条"},
+    {"snapshot every %d steps: use 1..1000000",
+     "每 %d 步一张快照：请用 1..1000000"},
+    {"loss point every %d steps: use 1..100000",
+     "每 %d 步一个损失点：请用 1..100000"},
+    {"%d trainer threads: use 1..%d",
+     "%d 个训练线程：请用 1..%d 个"},
+    {"max steps %ld is negative",
+     "最大步数 %ld 是负数"},
+    {"cannot start the training thread",
+     "无法启动训练线程"},
+    {"live_train_run is for the synchronous mode (a worker thread is running)",
+     "live_train_run 只用于同步模式（后台训练线程正在运行）"},
+    {"busy: too many commands waiting (try again)",
+     "忙：排队的命令太多（请再试一次）"},
+    {"training stopped: press Reset first",
+     "训练已停止：请先按“重置”"},
+    {"no training thread (synchronous mode)",
+     "没有训练线程（同步模式）"},
+    {"save: no file name, or a name longer than 1023 bytes",
+     "保存：没有文件名，或文件名超过 1023 字节"},
     /* view_training.c */
     {"cannot start training: %.500s",
      "无法开始训练：%.500s"},
@@ -850,13 +998,17 @@ static const Pair TABLE[] = {
 };
 #define N_PAIRS ((int)(sizeof TABLE / sizeof TABLE[0]))
 
-static I18nLang cur = I18N_EN;
+/* Threads: the live-training worker (live_train.c) formats its status messages with TR()
+ * while the UI thread draws, so the language is atomic, the hash is built once
+ * (pthread_once: read-only afterwards) and the miss record has a lock. */
+static atomic_int cur = I18N_EN;
+static pthread_mutex_t miss_mu = PTHREAD_MUTEX_INITIALIZER;
 static int misses;
 static char last_miss[160];
 
 #define HASH_SIZE 4096 /* a power of two, well over 2 * N_PAIRS */
 static short slots[HASH_SIZE]; /* pair index + 1; 0 empty */
-static int built;
+static pthread_once_t built = PTHREAD_ONCE_INIT;
 
 static uint32_t hash(const char *s) {
     uint32_t h = 2166136261u;
@@ -864,19 +1016,18 @@ static uint32_t hash(const char *s) {
     return h;
 }
 
-/* Built on the first lookup (views run on one thread: the UI's). */
+/* Built on the first lookup, by whichever thread gets there first. */
 static void build(void) {
     for (int i = 0; i < N_PAIRS && i < HASH_SIZE / 2; i++) {
         uint32_t k = hash(TABLE[i].en) & (HASH_SIZE - 1);
         while (slots[k]) k = (k + 1) & (HASH_SIZE - 1);
         slots[k] = (short)(i + 1);
     }
-    built = 1;
 }
 
 const char *i18n_lookup_zh(const char *en) {
     if (!en) return NULL;
-    if (!built) build();
+    pthread_once(&built, build);
     uint32_t k = hash(en) & (HASH_SIZE - 1);
     while (slots[k]) {
         const Pair *p = &TABLE[slots[k] - 1];
@@ -901,26 +1052,26 @@ static int has_letters(const char *s) {
 }
 
 const char *i18n_tr(const char *en) {
-    if (!en || cur == I18N_EN || !*en) return en;
+    if (!en || atomic_load(&cur) == I18N_EN || !*en) return en;
     const char *zh = i18n_lookup_zh(en);
     if (zh) return zh;
     if (has_letters(en)) {
+        pthread_mutex_lock(&miss_mu);
         misses++;
         size_t n = strlen(en);
         if (n >= sizeof last_miss) n = sizeof last_miss - 1;
         memcpy(last_miss, en, n);
         last_miss[n] = 0;
+        pthread_mutex_unlock(&miss_mu);
     }
     return en;
 }
 
 I18nLang i18n_set(I18nLang lang) {
-    I18nLang old = cur;
-    cur = lang == I18N_ZH ? I18N_ZH : I18N_EN;
-    return old;
+    return (I18nLang)atomic_exchange(&cur, lang == I18N_ZH ? I18N_ZH : I18N_EN);
 }
 
-I18nLang i18n_get(void) { return cur; }
+I18nLang i18n_get(void) { return (I18nLang)atomic_load(&cur); }
 
 int i18n_parse(const char *name) {
     if (!name) return -1;
@@ -932,6 +1083,16 @@ int i18n_parse(const char *name) {
 int i18n_count(void) { return N_PAIRS; }
 const char *i18n_en(int i) { return i >= 0 && i < N_PAIRS ? TABLE[i].en : NULL; }
 const char *i18n_zh(int i) { return i >= 0 && i < N_PAIRS ? TABLE[i].zh : NULL; }
-int i18n_misses(void) { return misses; }
-const char *i18n_last_miss(void) { return last_miss; }
-void i18n_reset_misses(void) { misses = 0; last_miss[0] = 0; }
+int i18n_misses(void) {
+    pthread_mutex_lock(&miss_mu);
+    int n = misses;
+    pthread_mutex_unlock(&miss_mu);
+    return n;
+}
+const char *i18n_last_miss(void) { return last_miss; } /* read it when no other thread translates (tests) */
+void i18n_reset_misses(void) {
+    pthread_mutex_lock(&miss_mu);
+    misses = 0;
+    last_miss[0] = 0;
+    pthread_mutex_unlock(&miss_mu);
+}

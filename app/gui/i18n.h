@@ -10,7 +10,10 @@
  * is checked by the compiler against the English format (the format_arg attribute) and is
  * safe in Chinese. draw_tooltip() translates its format itself.
  * The language is process-wide: the stepper sets it from `--lang` (default English), a
- * lesson from its `lang:` (deck_frame sets and restores it around each slide). Strings are
+ * lesson from its `lang:` (deck_frame sets and restores it around each slide; the presenter
+ * sets it once for the whole deck). TR() may be called from any thread — the live-training
+ * worker formats its status messages with it — : the language is atomic, the table is built
+ * once, and the miss counter is locked. Strings are
  * drawn with the CJK font when they hold Chinese (font.c picks WenQuanYi Micro Hei).
  * What it is not: no plural rules, no argument reordering, and the model's own tokens,
  * numbers and formulas are never translated. Messages of core (Status) stay English.

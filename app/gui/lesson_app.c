@@ -46,7 +46,7 @@ static void notes_close(NotesWin *n) {
 
 static int notes_open(NotesWin *n, FontSet *fonts, int display) {
     int x = display >= 0 ? (int)SDL_WINDOWPOS_CENTERED_DISPLAY(display) : (int)SDL_WINDOWPOS_CENTERED;
-    n->win = SDL_CreateWindow("attnstep \xe2\x80\x94 speaker notes", x, x, 900, 600, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    n->win = SDL_CreateWindow(TR("attnstep \xe2\x80\x94 speaker notes"), x, x, 900, 600, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!n->win) return -1;
     n->ren = SDL_CreateRenderer(n->win, -1, SDL_RENDERER_ACCELERATED);
     if (!n->ren) n->ren = SDL_CreateRenderer(n->win, -1, SDL_RENDERER_SOFTWARE);
@@ -133,6 +133,9 @@ int lesson_present(int argc, char **argv) {
     print_problems(path, d.lesson);
     if (d.lesson->n_errors) fprintf(stderr, "lesson: %d problem%s (run `attnstep lesson check %s`); presenting anyway\n", d.lesson->n_errors,
                                    d.lesson->n_errors > 1 ? "s" : "", path);
+    /* the presenter speaks the lesson's language throughout: the window titles (the speaker
+     * notes'), and the messages the training worker formats while a slide trains live */
+    i18n_set(d.zh ? I18N_ZH : I18N_EN);
     d.g.theme = theme_index(theme);
     d.live = 1; /* training slides get a worker: Play trains on in the window */
     deck_goto(&d, slide - 1);
@@ -155,7 +158,7 @@ int lesson_present(int argc, char **argv) {
     }
     int wp = (int)SDL_WINDOWPOS_CENTERED_DISPLAY(display);
     Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI | (windowed ? 0 : SDL_WINDOW_FULLSCREEN_DESKTOP);
-    SDL_Window *win = SDL_CreateWindow("attnstep \xe2\x80\x94 lesson", wp, wp, 1280, 720, flags);
+    SDL_Window *win = SDL_CreateWindow(TR("attnstep \xe2\x80\x94 lesson"), wp, wp, 1280, 720, flags);
     SDL_Renderer *ren = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC) : NULL;
     if (win && !ren) ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     Backend *be = ren ? load_backend(ren, fonts) : NULL;

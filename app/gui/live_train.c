@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "attnstep/tensor.h"
+#include "i18n.h"
 
 /* ------------------------------------------------------------------------ */
 /* Names and defaults                                                        */
@@ -77,7 +78,7 @@ static double now_s(void) {
 
 static int set_example(LiveTrain *lt, const CorpusExample *e, Status *st) {
     if (e->src_len + 1 > LIVE_MAX_TOK || e->tgt_len + 1 > LIVE_MAX_TOK)
-        return status_fail(st, "the example is too long (%d source, %d target tokens; at most %d)", e->src_len, e->tgt_len, LIVE_MAX_TOK - 1);
+        return status_fail(st, TR("the example is too long (%d source, %d target tokens; at most %d)"), e->src_len, e->tgt_len, LIVE_MAX_TOK - 1);
     int chars = corpus_task_mode(lt->cfg.task == LIVE_DATES ? CORPUS_DATES : CORPUS_REVERSE) == VOCAB_CHARS;
     lt->ex_S = e->src_len + 1;
     lt->ex_T = e->tgt_len + 1;
@@ -112,12 +113,12 @@ static int build_example(LiveTrain *lt, Status *st) {
         const char *tok[LIVE_MAX_TOK];
         int n = 0;
         for (char *save = NULL, *p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
-            if (n >= LIVE_MAX_TOK - 1) return status_fail(st, "the reverse example has more than %d symbols", LIVE_MAX_TOK - 1);
+            if (n >= LIVE_MAX_TOK - 1) return status_fail(st, TR("the reverse example has more than %d symbols"), LIVE_MAX_TOK - 1);
             if (strlen(p) != 1 || p[0] < 'a' || p[0] > 'h')
-                return status_fail(st, "the reverse example uses the symbols a..h separated by spaces (got '%.40s')", p);
+                return status_fail(st, TR("the reverse example uses the symbols a..h separated by spaces (got '%.40s')"), p);
             tok[n++] = p;
         }
-        if (n < 1) return status_fail(st, "the reverse example is empty (symbols a..h separated by spaces)");
+        if (n < 1) return status_fail(st, TR("the reverse example is empty (symbols a..h separated by spaces)"));
         /* built by hand: the gold alignment of reversal is the anti-diagonal */
         int sure[LIVE_MAX_TOK];
         CorpusLinks links[LIVE_MAX_TOK];
@@ -131,16 +132,16 @@ static int build_example(LiveTrain *lt, Status *st) {
         return set_example(lt, &h, st);
     }
     if (lt->cfg.task == LIVE_DATES) {
-        if (text[0]) return status_fail(st, "the dates example is fixed (\"the 14th of february, 1971\"): custom dates are not supported");
+        if (text[0]) return status_fail(st, TR("the dates example is fixed (\"the 14th of february, 1971\"): custom dates are not supported"));
         rc = corpus_dates_render(1971, 2, 14, 13, 0, &e, st);
     } else {
         rc = corpus_translate_english(text[0] ? text : "<2fr> the white ship does not sing .", CORPUS_LANG_FR, &e, st);
         if (!rc && e.src_len > 8) {
             corpus_example_free(&e);
-            return status_fail(st, "the translate example has more than 8 tokens (the small translate task trains on at most 8)");
+            return status_fail(st, TR("the translate example has more than 8 tokens (the small translate task trains on at most 8)"));
         }
     }
-    if (rc) return status_prefix(st, "example");
+    if (rc) return status_prefix(st, TR("example"));
     rc = set_example(lt, &e, st);
     corpus_example_free(&e);
     return rc;
@@ -216,7 +217,7 @@ static int build_specs(LiveTrain *lt, const CorpusConfig *cc, Status *st) {
     cJSON_AddStringToObject(j, "source", "attnstep live training (view 9)");
     lt->meta_train = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    if (!lt->vocab_src || !lt->vocab_tgt || !lt->config_json || !lt->meta_corpus || !lt->meta_train) return status_fail(st, "out of memory");
+    if (!lt->vocab_src || !lt->vocab_tgt || !lt->config_json || !lt->meta_corpus || !lt->meta_train) return status_fail(st, TR("out of memory"));
     return 0;
 }
 
@@ -246,13 +247,13 @@ static int build_model(LiveTrain *lt, float lr, Status *st) {
     Seq2Seq *m = lt->model;
     for (int s = 0; s < lt->ex_S - 1; s++) {
         int id = vocab_id(m->src_vocab, lt->ex_src[s]);
-        if (id < 0) { free_model(lt); return status_fail(st, "the example's source token '%.40s' is not in the task's vocabulary", lt->ex_src[s]); }
+        if (id < 0) { free_model(lt); return status_fail(st, TR("the example's source token '%.40s' is not in the task's vocabulary"), lt->ex_src[s]); }
         lt->ex_src_ids[s] = id;
     }
     lt->ex_src_ids[lt->ex_S - 1] = m->src_eos;
     for (int t = 0; t < lt->ex_T - 1; t++) {
         int id = vocab_id(m->tgt_vocab, lt->ex_tgt[t]);
-        if (id < 0) { free_model(lt); return status_fail(st, "the example's target token '%.40s' is not in the task's vocabulary", lt->ex_tgt[t]); }
+        if (id < 0) { free_model(lt); return status_fail(st, TR("the example's target token '%.40s' is not in the task's vocabulary"), lt->ex_tgt[t]); }
         lt->ex_tgt_ids[t] = id;
     }
     lt->ex_tgt_ids[lt->ex_T - 1] = m->tgt_eos;
@@ -288,7 +289,7 @@ static void snap_free(LiveSnap *s) {
 /* Computes a snapshot of the current model (no lock held). NULL on out of memory. */
 static LiveSnap *snap_take(LiveTrain *lt, Status *st) {
     LiveSnap *s = calloc(1, sizeof *s);
-    if (!s) { status_fail(st, "out of memory"); return NULL; }
+    if (!s) { status_fail(st, TR("out of memory")); return NULL; }
     Seq2Seq *m = lt->model;
     s->step = lt->trainer->step;
     s->loss = lt->acc_n ? (float)(lt->acc_loss / (double)lt->acc_n) : NAN;
@@ -302,7 +303,7 @@ static LiveSnap *snap_take(LiveTrain *lt, Status *st) {
     train_forward(m, lt->ex_acts, &b, 0.0f, NULL);
     if (lt->has_attention) {
         s->attn = malloc((size_t)S * (size_t)T * sizeof(float));
-        if (!s->attn) { free(s); status_fail(st, "out of memory"); return NULL; }
+        if (!s->attn) { free(s); status_fail(st, TR("out of memory")); return NULL; }
         double ent = 0, mx = 0, hit = 0;
         int rows = 0;
         for (int t = 0; t < T; t++) {
@@ -340,7 +341,7 @@ static LiveSnap *snap_take(LiveTrain *lt, Status *st) {
         int ok = n == T - 1;
         for (int i = 0; ok && i < n; i++) ok = out[i] == lt->ex_tgt_ids[i];
         s->output_ok = ok;
-    } else snprintf(s->output, sizeof s->output, "(greedy decoding failed: %.200s)", st->message);
+    } else snprintf(s->output, sizeof s->output, TR("(greedy decoding failed: %.200s)"), st->message);
     TrainEval ev = {0};
     if (lt->dev.n > 0 && train_evaluate(m, &lt->dev, lt->dev.n, &ev, st) == 0) {
         s->dev_exact = (float)ev.exact;
@@ -410,7 +411,7 @@ static int one_step(LiveTrain *lt, int force_snapshot, Status *st) {
         lt->playing = 0;
         lt->step_req = 0;
         char msg[600];
-        snprintf(msg, sizeof msg, "training stopped at step %ld: %.400s (press Reset, perhaps with a lower learning rate)",
+        snprintf(msg, sizeof msg, TR("training stopped at step %ld: %.400s (press Reset, perhaps with a lower learning rate)"),
                  lt->trainer->step, st->message);
         set_message(lt, 1, msg);
         pthread_mutex_unlock(&lt->mu);
@@ -453,7 +454,7 @@ static int one_step(LiveTrain *lt, int force_snapshot, Status *st) {
         lt->stop_at = 0;
         snap = 1;
         char msg[160];
-        snprintf(msg, sizeof msg, "paused at step %ld (the run's length): Play continues", step);
+        snprintf(msg, sizeof msg, TR("paused at step %ld (the run's length): Play continues"), step);
         set_message(lt, 0, msg);
     }
     pthread_mutex_unlock(&lt->mu);
@@ -482,7 +483,7 @@ static void exec_cmd(LiveTrain *lt, const LiveCmd *c) {
         if (lt->trainer) lt->trainer->cfg.lr = c->lr;
         pthread_mutex_lock(&lt->mu);
         lt->lr = c->lr;
-        snprintf(msg, sizeof msg, "learning rate %g from step %ld", c->lr, lt->step);
+        snprintf(msg, sizeof msg, TR("learning rate %g from step %ld"), c->lr, lt->step);
         set_message(lt, 0, msg);
         pthread_mutex_unlock(&lt->mu);
     } else if (c->kind == LIVE_CMD_RESET) {
@@ -498,9 +499,9 @@ static void exec_cmd(LiveTrain *lt, const LiveCmd *c) {
         clear_published(lt);
         lt->playing = 0;
         lt->step_req = 0;
-        if (rc) { lt->failed = 1; snprintf(msg, sizeof msg, "reset failed: %.500s", st.message); set_message(lt, 1, msg); }
+        if (rc) { lt->failed = 1; snprintf(msg, sizeof msg, TR("reset failed: %.500s"), st.message); set_message(lt, 1, msg); }
         else {
-            snprintf(msg, sizeof msg, "reset: a fresh model from seed %" PRIu64 " (learning rate %g)", lt->cfg.seed, lr);
+            snprintf(msg, sizeof msg, TR("reset: a fresh model from seed %llu (learning rate %g)"), (unsigned long long)lt->cfg.seed, lr);
             set_message(lt, 0, msg);
         }
         pthread_mutex_unlock(&lt->mu);
@@ -519,13 +520,13 @@ static void exec_cmd(LiveTrain *lt, const LiveCmd *c) {
         pthread_mutex_unlock(&lt->mu);
         const char *keys[] = {"train_loss", "dev_exact_match", "dev_token_accuracy"};
         const char *vals[] = {sloss, sexact, stok};
-        int rc = lt->model ? trainer_save(lt->trainer, c->path, keys, vals, 3, &st) : status_fail(&st, "no model (reset failed)");
+        int rc = lt->model ? trainer_save(lt->trainer, c->path, keys, vals, 3, &st) : status_fail(&st, TR("no model (reset failed)"));
         pthread_mutex_lock(&lt->mu);
-        if (rc) { snprintf(msg, sizeof msg, "save failed: %.500s", st.message); set_message(lt, 1, msg); }
+        if (rc) { snprintf(msg, sizeof msg, TR("save failed: %.500s"), st.message); set_message(lt, 1, msg); }
         else {
             snprintf(lt->saved_path, sizeof lt->saved_path, "%s", c->path);
             lt->saved_count++;
-            snprintf(msg, sizeof msg, "saved step %ld to %.900s", lt->trainer->step, c->path);
+            snprintf(msg, sizeof msg, TR("saved step %ld to %.900s"), lt->trainer->step, c->path);
             set_message(lt, 0, msg);
         }
         pthread_mutex_unlock(&lt->mu);
@@ -592,19 +593,19 @@ static void *worker(void *arg) {
 
 LiveTrain *live_train_new(const LiveConfig *cfg, Status *st) {
     const LiveConfig *c = cfg;
-    if (c->task < 0 || c->task >= LIVE_TASK_COUNT) { status_fail(st, "unknown task %d (reverse, dates or translate)", (int)c->task); return NULL; }
-    if (c->arch < 0 || c->arch >= LIVE_ARCH_COUNT) { status_fail(st, "unknown architecture %d", (int)c->arch); return NULL; }
-    if (c->hidden < 4 || c->hidden > 512) { status_fail(st, "hidden size %d is outside 4..512", c->hidden); return NULL; }
-    if (c->batch < 1 || c->batch > 512) { status_fail(st, "batch size %d is outside 1..512", c->batch); return NULL; }
-    if (!(c->lr > 0 && c->lr <= 1)) { status_fail(st, "learning rate %g is outside (0, 1]", c->lr); return NULL; }
-    if (c->n_train < 10 || c->n_train > 200000) { status_fail(st, "%d training examples: use 10..200000", c->n_train); return NULL; }
-    if (c->n_dev < 0 || c->n_dev > 5000) { status_fail(st, "%d dev examples: use 0..5000", c->n_dev); return NULL; }
-    if (c->snapshot_every < 1 || c->snapshot_every > 1000000) { status_fail(st, "snapshot every %d steps: use 1..1000000", c->snapshot_every); return NULL; }
-    if (c->loss_every < 1 || c->loss_every > 100000) { status_fail(st, "loss point every %d steps: use 1..100000", c->loss_every); return NULL; }
-    if (c->threads < 1 || c->threads > TRAIN_MAX_THREADS) { status_fail(st, "%d trainer threads: use 1..%d", c->threads, TRAIN_MAX_THREADS); return NULL; }
-    if (c->max_steps < 0) { status_fail(st, "max steps %ld is negative", c->max_steps); return NULL; }
+    if (c->task < 0 || c->task >= LIVE_TASK_COUNT) { status_fail(st, TR("unknown task %d (reverse, dates or translate)"), (int)c->task); return NULL; }
+    if (c->arch < 0 || c->arch >= LIVE_ARCH_COUNT) { status_fail(st, TR("unknown architecture %d"), (int)c->arch); return NULL; }
+    if (c->hidden < 4 || c->hidden > 512) { status_fail(st, TR("hidden size %d is outside 4..512"), c->hidden); return NULL; }
+    if (c->batch < 1 || c->batch > 512) { status_fail(st, TR("batch size %d is outside 1..512"), c->batch); return NULL; }
+    if (!(c->lr > 0 && c->lr <= 1)) { status_fail(st, TR("learning rate %g is outside (0, 1]"), c->lr); return NULL; }
+    if (c->n_train < 10 || c->n_train > 200000) { status_fail(st, TR("%d training examples: use 10..200000"), c->n_train); return NULL; }
+    if (c->n_dev < 0 || c->n_dev > 5000) { status_fail(st, TR("%d dev examples: use 0..5000"), c->n_dev); return NULL; }
+    if (c->snapshot_every < 1 || c->snapshot_every > 1000000) { status_fail(st, TR("snapshot every %d steps: use 1..1000000"), c->snapshot_every); return NULL; }
+    if (c->loss_every < 1 || c->loss_every > 100000) { status_fail(st, TR("loss point every %d steps: use 1..100000"), c->loss_every); return NULL; }
+    if (c->threads < 1 || c->threads > TRAIN_MAX_THREADS) { status_fail(st, TR("%d trainer threads: use 1..%d"), c->threads, TRAIN_MAX_THREADS); return NULL; }
+    if (c->max_steps < 0) { status_fail(st, TR("max steps %ld is negative"), c->max_steps); return NULL; }
     LiveTrain *lt = calloc(1, sizeof *lt);
-    if (!lt) { status_fail(st, "out of memory"); return NULL; }
+    if (!lt) { status_fail(st, TR("out of memory")); return NULL; }
     lt->cfg = *c;
     lt->cfg.example[LIVE_EXAMPLE_MAX - 1] = 0;
     pthread_mutex_init(&lt->mu, NULL);
@@ -657,15 +658,15 @@ void live_train_free(LiveTrain *lt) {
 
 int live_train_start(LiveTrain *lt, Status *st) {
     if (lt->threaded) return 0;
-    if (pthread_create(&lt->thread, NULL, worker, lt)) return status_fail(st, "cannot start the training thread");
+    if (pthread_create(&lt->thread, NULL, worker, lt)) return status_fail(st, TR("cannot start the training thread"));
     lt->threaded = 1;
     return 0;
 }
 
 int live_train_run(LiveTrain *lt, long n, Status *st) {
-    if (lt->threaded) return status_fail(st, "live_train_run is for the synchronous mode (a worker thread is running)");
+    if (lt->threaded) return status_fail(st, TR("live_train_run is for the synchronous mode (a worker thread is running)"));
     for (long i = 0; i < n; i++) {
-        if (!lt->model || lt->failed) return status_fail(st, "%s", lt->message[0] ? lt->message : "no model");
+        if (!lt->model || lt->failed) return status_fail(st, "%s", lt->message[0] ? lt->message : TR("no model"));
         if (one_step(lt, 0, st)) return -1;
     }
     return 0;
@@ -682,17 +683,17 @@ static void post(LiveTrain *lt, const LiveCmd *c) {
         lt->cmds[lt->n_cmds++] = *c;
         pthread_cond_broadcast(&lt->wake);
     } else
-        set_message(lt, 1, "busy: too many commands waiting (try again)");
+        set_message(lt, 1, TR("busy: too many commands waiting (try again)"));
     pthread_mutex_unlock(&lt->mu);
 }
 
 void live_train_play(LiveTrain *lt, int on) {
     pthread_mutex_lock(&lt->mu);
-    if (on && lt->failed) set_message(lt, 1, "training stopped: press Reset first");
+    if (on && lt->failed) set_message(lt, 1, TR("training stopped: press Reset first"));
     else {
         lt->playing = on && lt->threaded;
         if (lt->playing && lt->stop_at == 0 && lt->cfg.max_steps > 0) lt->stop_at = lt->step + lt->cfg.max_steps;
-        if (!lt->threaded && on) set_message(lt, 1, "no training thread (synchronous mode)");
+        if (!lt->threaded && on) set_message(lt, 1, TR("no training thread (synchronous mode)"));
     }
     pthread_cond_broadcast(&lt->wake);
     pthread_mutex_unlock(&lt->mu);
@@ -720,7 +721,7 @@ void live_train_set_lr(LiveTrain *lt, float lr) {
     if (!(lr > 0 && lr <= 1)) {
         pthread_mutex_lock(&lt->mu);
         char msg[120];
-        snprintf(msg, sizeof msg, "learning rate %g is outside (0, 1]", lr);
+        snprintf(msg, sizeof msg, TR("learning rate %g is outside (0, 1]"), lr);
         set_message(lt, 1, msg);
         pthread_mutex_unlock(&lt->mu);
         return;
@@ -733,7 +734,7 @@ void live_train_save(LiveTrain *lt, const char *path) {
     LiveCmd c = {.kind = LIVE_CMD_SAVE};
     if (!path || !path[0] || strlen(path) >= sizeof c.path) {
         pthread_mutex_lock(&lt->mu);
-        set_message(lt, 1, "save: no file name, or a name longer than 1023 bytes");
+        set_message(lt, 1, TR("save: no file name, or a name longer than 1023 bytes"));
         pthread_mutex_unlock(&lt->mu);
         return;
     }

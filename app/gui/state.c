@@ -8,6 +8,7 @@
 
 #include "attnstep/corpus.h"
 #include "gui.h"
+#include "i18n.h"
 #include "live_train.h"
 
 #ifndef ATTNSTEP_SOURCE_DIR
@@ -141,7 +142,7 @@ int gui_set_trace(GuiState *g, Trace *t, Status *st) {
 }
 
 int gui_run_model(GuiState *g, Status *st) {
-    if (!g->model) return status_fail(st, "no model loaded");
+    if (!g->model) return status_fail(st, TR("no model loaded"));
     int ids[MODEL_MAX_SOURCE], n = 0;
     VocabEncoding enc;
     memset(&enc, 0, sizeof enc);
@@ -158,7 +159,7 @@ int gui_run_model(GuiState *g, Status *st) {
     DecodeOptions o;
     gui_decode_options(g, &o);
     Trace *t = trace_new();
-    if (!t) return status_fail(st, "out of memory");
+    if (!t) return status_fail(st, TR("out of memory"));
     EventSink sink = trace_sink(t);
     DecodeResult res;
     int rc = decode_run_model(g->model, ids, n, &o, &sink, &res, st);
@@ -172,19 +173,20 @@ int gui_run_model(GuiState *g, Status *st) {
     gui_decode_options(g, &oa);
     g->beam = beam;
     Trace *ta = trace_new();
-    if (!ta) return status_fail(st, "out of memory");
+    if (!ta) return status_fail(st, TR("out of memory"));
     EventSink sa = trace_sink(ta);
     if (decode_run_model(g->model, ids, n, &oa, &sa, &res, st) || tl_build(&g->alt_ix, ta, st)) {
         decode_result_free(&res);
         trace_free(ta);
-        return status_prefix(st, "the comparison decode");
+        return status_prefix(st, TR("the comparison decode"));
     }
     decode_result_free(&res);
     g->alt_trace = ta;
     g->have_alt = 1;
     g->alt_ix.tgt_vocab = g->model->tgt_vocab;
     if (unknown) {
-        snprintf(g->message, sizeof g->message, "%d unknown word%s mapped to <unk>: %s", unknown, unknown > 1 ? "s" : "", unk);
+        if (unknown > 1) snprintf(g->message, sizeof g->message, TR("%d unknown words mapped to <unk>: %.300s"), unknown, unk);
+        else snprintf(g->message, sizeof g->message, TR("%d unknown word mapped to <unk>: %.300s"), unknown, unk);
         g->message_error = 1;
     }
     return 0;
@@ -215,14 +217,14 @@ static void csv_field(FILE *f, const char *s) {
 }
 
 int gui_export(const GuiState *g, const char *jsonl_path, const char *csv_path, Status *st) {
-    if (!g->have_ix) return status_fail(st, "nothing to export: no trace");
+    if (!g->have_ix) return status_fail(st, TR("nothing to export: no trace"));
     FILE *f = fopen(jsonl_path, "w");
-    if (!f) return status_fail(st, "cannot write %s", jsonl_path);
+    if (!f) return status_fail(st, TR("cannot write %.300s"), jsonl_path);
     int rc = trace_write_jsonl(g->trace, f, st);
-    if (fclose(f) && !rc) rc = status_fail(st, "cannot write %s", jsonl_path);
+    if (fclose(f) && !rc) rc = status_fail(st, TR("cannot write %.300s"), jsonl_path);
     if (rc) return -1;
     f = fopen(csv_path, "w");
-    if (!f) return status_fail(st, "cannot write %s", csv_path);
+    if (!f) return status_fail(st, TR("cannot write %.300s"), csv_path);
     const TraceIndex *ix = &g->ix;
     csv_field(f, "target \\ source");
     for (int j = 0; j < ix->S; j++) { fputc(',', f); csv_field(f, ix->src_tokens[j]); }
@@ -236,15 +238,15 @@ int gui_export(const GuiState *g, const char *jsonl_path, const char *csv_path, 
         for (int j = 0; j < ix->S; j++) fprintf(f, ",%.6f", j < nw && isfinite(w[j]) ? w[j] : 0.0f);
         fputc('\n', f);
     }
-    if (fclose(f)) return status_fail(st, "cannot write %s", csv_path);
+    if (fclose(f)) return status_fail(st, TR("cannot write %.300s"), csv_path);
     return 0;
 }
 
 int gui_load_trace(GuiState *g, const char *path, Status *st) {
     FILE *f = fopen(path, "r");
-    if (!f) return status_fail(st, "cannot open %s", path);
+    if (!f) return status_fail(st, TR("cannot open %.300s"), path);
     Trace *t = trace_new();
-    if (!t) { fclose(f); return status_fail(st, "out of memory"); }
+    if (!t) { fclose(f); return status_fail(st, TR("out of memory")); }
     int rc = trace_read_jsonl(t, f, st);
     fclose(f);
     if (rc) { trace_free(t); return status_prefix(st, "%s", path); }

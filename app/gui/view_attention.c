@@ -1,8 +1,12 @@
 /* view_attention.c — view 4: one attention step. The query and every encoder h; energies
  * (bars, may be negative) → softmax weights (bars summing to 1) → the weighted sum flowing
- * into the context vector, with the arithmetic written out in the actual numbers. */
+ * into the context vector, with the arithmetic written out in the actual numbers. Local
+ * windows: positions outside are hatched; local-p also marks its centre p and draws the
+ * Gaussian the softmax was multiplied by (a light hill behind the weight bars, a line over
+ * them). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "i18n.h"
@@ -13,6 +17,74 @@ static int last_attn_step(const TraceIndex *ix) {
     for (int s = 0; s < ix->n_steps; s++)
         if (ix->steps[s].attn) t = s;
     return t;
+}
+
+/* ---- local-p: the Gaussian window (Luong et al. 2015, §3.2) ----
+ * Inside the window [lo, hi] around the predicted centre p a local-p weight is
+ *   a_j = softmax(e)_j · exp(-(j - p)² / 2σ²),   σ = D/2,   j and p counted from 0.
+ * The attn event carries centre, lo and hi; D is the model's window_d, which the trace's
+ * run event does not hold (yet: a "window_d" key on the run or attn events is used when it is
+ * there). Otherwise it is read back from the weights themselves: at a position with a sizeable
+ * softmax share, σ² = -(j - p)² / (2 ln(a_j / softmax(e)_j)); the median over the shown
+ * hypothesis's steps (steps whose weights an attention what-if overrode are skipped), snapped
+ * to D/2 for a whole D (window_d is an integer in every model config); last, lo/hi when the
+ * window is cut inside the sentence: lo = ceil(p - D), hi = floor(p + D). */
+
+/* softmax(e)_j over the window [lo, hi] (the energies outside are -inf), in double. */
+static double window_softmax(const float *e, int lo, int hi, int j) {
+    double mx = -INFINITY, z = 0;
+    for (int k = lo; k <= hi; k++)
+        if (isfinite(e[k]) && e[k] > mx) mx = e[k];
+    if (!isfinite(mx) || j < lo || j > hi || !isfinite(e[j])) return 0;
+    for (int k = lo; k <= hi; k++)
+        if (isfinite(e[k])) z += exp(e[k] - mx);
+    return z > 0 ? exp(e[j] - mx) / z : 0;
+}
+
+/* σ from one attn event (NAN: this step cannot tell). */
+static double step_sigma(const Event *attn, int S) {
+    if (event_get_int(attn, "override", 0)) return NAN;
+    int ne = 0, nw = 0;
+    const float *e = event_get_floats(attn, "energies", &ne), *w = event_get_floats(attn, "weights", &nw);
+    double p = event_get_float(attn, "centre", NAN);
+    int lo = (int)event_get_int(attn, "lo", 0), hi = (int)event_get_int(attn, "hi", S - 1);
+    if (!e || !w || ne < S || nw < S || !isfinite(p) || lo < 0 || hi >= S || lo > hi) return NAN;
+    double best = NAN, best_lg = 0;
+    for (int j = lo; j <= hi; j++) {
+        double sm = window_softmax(e, lo, hi, j), d2 = (j - p) * (j - p);
+        if (sm < 1e-3 || !(w[j] > 0) || d2 < 0.01) continue;
+        double lg = log(w[j] / sm); /* = -d2 / 2σ² */
+        if (!(lg < -1e-4 && lg > -30)) continue;
+        if (isnan(best) || lg < best_lg) { best = sqrt(d2 / (-2 * lg)); best_lg = lg; } /* the clearest: largest |lg| */
+    }
+    /* from the window's ends when the weights cannot tell: D = ceil(p - lo) = ceil(hi - p) */
+    if (isnan(best) && lo > 0) best = ceil(p - lo - 1e-4) / 2;
+    if (isnan(best) && hi < S - 1) best = ceil(hi - p - 1e-4) / 2;
+    return best;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* σ of the trace's local-p window, NAN when it cannot be told. */
+static double local_p_sigma(const TraceIndex *ix) {
+    long d = ix->run ? event_get_int(ix->run, "window_d", -1) : -1;
+    for (int s = 0; s < ix->n_steps && d <= 0; s++)
+        if (ix->steps[s].attn) d = event_get_int(ix->steps[s].attn, "window_d", -1);
+    if (d > 0) return d / 2.0;
+    double v[256];
+    int n = 0;
+    for (int s = 0; s < ix->n_steps && n < 256; s++) {
+        double sg = ix->steps[s].attn ? step_sigma(ix->steps[s].attn, ix->S) : NAN;
+        if (isfinite(sg) && sg > 0) v[n++] = sg;
+    }
+    if (!n) return NAN;
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    double sg = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    double D = 2 * sg, Dr = floor(D + 0.5);
+    return Dr >= 1 && fabs(D - Dr) < 0.05 ? Dr / 2 : sg;
 }
 
 /* Appends text to a wrapped paragraph: lines of at most w pixels. */
@@ -171,7 +243,30 @@ void view_attention(const ViewCtx *c) {
     /* while a weight of this step is dragged (what-if), every row below shows the dragged weights */
     int dragging = w && c->drag_weights && c->drag_step == s && c->drag_j >= 0 && c->drag_j < S;
     int local_p = ix->window && !strcmp(ix->window, "local-p");
+    const float *w_model = w; /* the trace's weights (the Gaussian's factors are read from them) */
     if (dragging) w = c->drag_weights;
+
+    /* local-p: the Gaussian the softmax was multiplied by, as a light hill behind the weight
+     * bars (its top at weight 1: no bar can rise above it) and a thin line over them */
+    double sigma = local_p ? local_p_sigma(ix) : NAN;
+    float pcen = local_p ? (float)event_get_float(ts->attn, "centre", NAN) : NAN;
+    int plo = (int)event_get_int(ts->attn, "lo", 0), phi = (int)event_get_int(ts->attn, "hi", S - 1);
+    if (plo < 0) plo = 0;
+    if (phi > S - 1) phi = S - 1;
+    int curve = local_p && show_w && w && nw >= S && isfinite(sigma) && sigma > 0 && isfinite(pcen) && plo <= phi;
+    float wanim = (q->phase == PH_WEIGHTS && q->step == s) ? c->anim : 1, wfull = w_h - labs - 2;
+    float ga = (float)(plo > first ? plo : first) - 0.5f, gb = (float)(phi < first + count - 1 ? phi : first + count - 1) + 0.5f;
+#define GAUSS(t) ((float)exp(-((t) - pcen) * ((t) - pcen) / (2 * sigma * sigma)))
+#define GX(t) (x0 + ((t) - (float)first) * cell + cell / 2)
+#define GY(t) (wbase - GAUSS(t) * wfull * wanim)
+    const float gdt = 0.125f;
+    if (curve)
+        for (float t = ga; t < gb - 1e-4f; t += gdt) {
+            float t2 = t + gdt < gb ? t + gdt : gb;
+            Color fill = color_alpha(th->dec, 34);
+            draw_tri(dl, GX(t), wbase, GX(t), GY(t), GX(t2), GY(t2), fill);
+            draw_tri(dl, GX(t), wbase, GX(t2), GY(t2), GX(t2), wbase, fill);
+        }
 
     for (int k = 0; k < count; k++) {
         int j = first + k;
@@ -235,10 +330,19 @@ void view_attention(const ViewCtx *c) {
             float drag_to = (wbase - dl->mouse_y) / full;
             if (c->pick && (dragging ? j == c->drag_j : draw_hot(dl, hot)))
                 *c->pick = (ViewPick){PICK_WEIGHT, s, j, -1, drag_to < 0 ? 0 : drag_to > 1 ? 1 : drag_to};
-            if (!dragging && draw_hot(dl, hot))
-                draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3%s \xe2\x80\x94 the share of h%d in the context vector\n"
-                                 "what-if: drag the bar up or down; on release the decoder continues with these weights",
-                             j + 1, w[j], tok, j + 1, e[j], local_p ? TR(", times the local-p Gaussian around p") : "", j + 1);
+            if (!dragging && draw_hot(dl, hot)) {
+                if (curve && j >= plo && j <= phi && !event_get_int(ts->attn, "override", 0) && w_model)
+                    draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\" \xe2\x80\x94 the share of h%d in the context vector\n"
+                                     "= softmax(e)_%d \xc2\xb7 Gaussian = %.4f \xc2\xb7 %.4f: the Gaussian at distance %.2f from p = %.2f is "
+                                     "exp(\xe2\x88\x92%.2f\xc2\xb2 / 2\xcf\x83\xc2\xb2), \xcf\x83 = %.2f\n"
+                                     "what-if: drag the bar up or down; on release the decoder continues with these weights",
+                                 j + 1, w[j], tok, j + 1, j + 1, window_softmax(e, plo, phi, j), (double)GAUSS((float)j), fabs(j - pcen), pcen,
+                                 fabs(j - pcen), sigma);
+                else
+                    draw_tooltip(dl, "attention weight a_%d = %.4f for \"%s\"\n= exp(e_%d) / \xce\xa3_k exp(e_k) = exp(%.3f) / \xce\xa3%s \xe2\x80\x94 the share of h%d in the context vector\n"
+                                     "what-if: drag the bar up or down; on release the decoder continues with these weights",
+                                 j + 1, w[j], tok, j + 1, e[j], local_p ? TR(", times the local-p Gaussian around p") : "", j + 1);
+            }
         }
         /* flow into the context vector */
         if (show_c && w && w[j] >= 0.005f) {
@@ -247,6 +351,14 @@ void view_attention(const ViewCtx *c) {
             draw_arrow(dl, cx, wbase + 2, tx, cbox.y - 2, col, 1 + 7 * w[j] * sc, 6 + 6 * w[j] * sc);
         }
     }
+    if (curve)
+        for (float t = ga; t < gb - 1e-4f; t += gdt) {
+            float t2 = t + gdt < gb ? t + gdt : gb;
+            draw_line(dl, GX(t), GY(t), GX(t2), GY(t2), th->dec, th->line + 0.5f); /* 2 px: a thinner one shows stairs */
+        }
+#undef GY
+#undef GX
+#undef GAUSS
     vk_more(c, x0, tok_y - labs - 2, first, 0);
     vk_more(c, x0 + cell * count, tok_y - labs - 2, S - first - count, 1);
     if (show_w && w) {
@@ -261,11 +373,26 @@ void view_attention(const ViewCtx *c) {
             if (isfinite(p)) {
                 snprintf(buf, sizeof buf, TR("local-p centre p = %.2f"), p);
                 draw_text(dl, a.x, w_y + 2 * lab + labs, th->fs_small, th->accent, buf);
+                if (curve) { /* the curve's key: a short line in its colour, then sigma */
+                    float ly = w_y + 2 * lab + 2 * labs;
+                    draw_line(dl, a.x, ly + labs / 2, a.x + 14 * sc, ly + labs / 2, th->dec, 2 * th->line);
+                    snprintf(buf, sizeof buf, TR("Gaussian, \xcf\x83 = %.3g"), sigma);
+                    draw_text_fit(dl, a.x + 18 * sc, ly, th->fs_small, th->dec, buf, left - 22 * sc);
+                    if (draw_hot(dl, (Rect){a.x, ly, left - 4 * sc, labs}))
+                        draw_tooltip(dl, "the local-p window: the red curve is exp(\xe2\x88\x92(j\xe2\x88\x92p)\xc2\xb2 / 2\xcf\x83\xc2\xb2), "
+                                         "\xcf\x83 = D/2 = %.3g (D = %.3g positions), around p = %.2f (positions counted from 0);\n"
+                                         "every weight is the softmax share times this curve, so no bar rises above it and "
+                                         "words far from p are faded out",
+                                     sigma, 2 * sigma, p);
+                }
                 float px = x0 + (p - (float)first) * cell + cell / 2, m = 6 * sc;
                 if (px >= x0 && px <= x0 + cell * count) {
                     draw_tri(dl, px - m, wbase + m * 1.6f, px + m, wbase + m * 1.6f, px, wbase + 1, th->dec);
                     Rect hot = {px - m, wbase, 2 * m, m * 1.6f};
-                    if (draw_hot(dl, hot))
+                    if (draw_hot(dl, hot) && curve)
+                        draw_tooltip(dl, "local-p: the predicted centre p = %.3f = (S-1) \xc2\xb7 sigmoid(v\xe1\xb5\x80 tanh(W q)); each weight is "
+                                         "softmax(e)_j \xc2\xb7 exp(-(j-p)\xc2\xb2 / 2\xcf\x83\xc2\xb2), \xcf\x83 = D/2 = %.3g (the red curve)", p, sigma);
+                    else if (draw_hot(dl, hot))
                         draw_tooltip(dl, "local-p: the predicted centre p = %.3f = (S-1) \xc2\xb7 sigmoid(v\xe1\xb5\x80 tanh(W q)); each weight is "
                                          "softmax(e)_j \xc2\xb7 exp(-(j-p)\xc2\xb2 / 2\xcf\x83\xc2\xb2), \xcf\x83 = D/2", p);
                 }

@@ -1,10 +1,13 @@
 /* view_beam.c — view 6: the beam search tree. One column per decoder step; every kept
  * hypothesis branches into its candidates; the k best stay (solid boxes), the others are
- * pruned (dashed, faded), blocked ones (n-gram repeat, <eos> before the minimum length) are
- * dashed and struck through, finished ones end in <EOS> (double outline). The final best
- * path is drawn thick in orange; greedy's path in its own colour (purple) with a filled "G"
- * tag; the selected hypothesis (click a node) has a heavy black outline and its path is
- * what views 3-5 show. Shapes, not only colours, tell them apart. Hover: the scores. */
+ * pruned (dashed, faded: outside the k best), blocked ones are dashed in red, struck through
+ * and carry a red tag naming the reason — ↻ it would repeat an n-gram (--no-repeat-ngram),
+ * ⇥ <eos> before the minimum length (--min-len) — with a legend entry for each reason the
+ * trace has; finished ones end in <EOS> (double outline). The final best path is drawn thick
+ * in orange; greedy's path in its own colour (purple) with a filled "G" tag; the selected
+ * hypothesis (click a node) has a heavy black outline and its path is what views 3-5 show.
+ * Shapes, not only colours, tell them apart. Hover: the scores and the reason in words (the
+ * repeated n-gram itself, the length reached). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,56 @@ static void dashed_rect(DrawList *dl, Rect r, Color c, float t) {
     draw_dashed(dl, r.x + r.w, r.y, r.x + r.w, r.y + r.h, c, t, 4);
 }
 
+/* Why a candidate is out: the tag drawn on it (none for the top-k cut: a plain dashed box). */
+enum { WHY_NONE, WHY_NGRAM, WHY_MINLEN };
+#define GLYPH_NGRAM "\xe2\x86\xbb"  /* ↻ it would come round again */
+#define GLYPH_MINLEN "\xe2\x87\xa5" /* ⇥ the end comes too early */
+
+static int why_blocked(const TlHyp *h) {
+    if (h->status != TL_BLOCKED) return WHY_NONE;
+    return h->reason && strstr(h->reason, "minlen") ? WHY_MINLEN : WHY_NGRAM;
+}
+
+/* The reason's tag: a small filled box with its glyph (the legend's and the nodes'). */
+static void why_tag(DrawList *dl, const Theme *th, Rect g, int why, Color col) {
+    draw_rect(dl, g, col);
+    draw_text_centered(dl, g.x + g.w / 2, g.y + g.h / 2, th->fs_small + 1, theme_text_on(col), why == WHY_MINLEN ? GLYPH_MINLEN : GLYPH_NGRAM);
+}
+
+/* A blocked candidate's box: dashed red, its tag at the right end (the label is struck
+ * through where it is drawn). */
+static void blocked_box(DrawList *dl, const Theme *th, Rect r, Rect tag, int why, Color col) {
+    dashed_rect(dl, r, col, 1.5f);
+    why_tag(dl, th, tag, why, col);
+}
+
+/* The tag at the right end of a node (or a legend swatch) r: G or a blocking reason. */
+static Rect tag_rect(Rect r, float labs) { return (Rect){r.x + r.w - labs - 2, r.y + r.h / 2 - labs / 2, labs, labs}; }
+
+/* The node of the kept hypothesis with this id (NULL: the root, id 0, or not in the tree). */
+static const TlHyp *kept_node(const TraceIndex *ix, int id) {
+    if (id <= 0) return NULL;
+    for (int i = 0; i < ix->n_hyps; i++)
+        if (ix->hyps[i].id == id && ix->hyps[i].status == TL_KEPT) return &ix->hyps[i];
+    return NULL;
+}
+
+/* The last n tokens of h's path, h's own last ("b a"), into out; fewer when the path is
+ * shorter. This is the n-gram a blocked_ngram candidate would have repeated. */
+static void path_tail(const TraceIndex *ix, const TlHyp *h, int n, char *out, size_t cap) {
+    const TlHyp *chain[8];
+    int k = 0;
+    if (n > 8) n = 8;
+    for (const TlHyp *x = h; x && k < n; x = kept_node(ix, x->parent)) chain[k++] = x;
+    size_t len = 0;
+    out[0] = 0;
+    for (int i = k - 1; i >= 0 && len + 1 < cap; i--) {
+        int m = snprintf(out + len, cap - len, "%s%.40s", len ? " " : "", vk_tok(chain[i]->token_str));
+        if (m < 0) break;
+        len += (size_t)m;
+    }
+}
+
 void view_beam(const ViewCtx *c) {
     const TraceIndex *ix = c->ix;
     const Theme *th = c->th;
@@ -85,9 +138,23 @@ void view_beam(const ViewCtx *c) {
     float lab = draw_line_height(th->fs), labs = draw_line_height(th->fs_small);
 
     /* legend: swatch + label items in a row, onto a second row when the labels (a narrow
-     * window, longer words) do not fit */
+     * window, longer words) do not fit. A blocking reason gets its entry when the trace has
+     * a candidate it blocked. */
+    int has_ngram = 0, has_minlen = 0;
+    for (int i = 0; i < ix->n_hyps; i++) {
+        int why = why_blocked(&ix->hyps[i]);
+        has_ngram |= why == WHY_NGRAM;
+        has_minlen |= why == WHY_MINLEN;
+    }
+    int ngram_n = ix->run ? (int)event_get_int(ix->run, "no_repeat_ngram", 0) : 0;
+    int min_len = ix->run ? (int)event_get_int(ix->run, "min_len", 0) : 0;
+    char lng[160], lml[160];
+    if (ngram_n > 0) snprintf(lng, sizeof lng, TR("blocked: would repeat a %d-gram"), ngram_n);
+    else snprintf(lng, sizeof lng, "%s", TR("blocked: would repeat an n-gram"));
+    if (min_len > 0) snprintf(lml, sizeof lml, TR("blocked: <eos> before length %d"), min_len);
+    else snprintf(lml, sizeof lml, "%s", TR("blocked: <eos> before the minimum length"));
     float lgy = a.y, lgx = a.x, right = a.x + a.w;
-    const char *lk = TR("kept"), *lp = TR("pruned"), *lf = TR("finished (<EOS>)"), *lb = TR("blocked"), *lbest = TR("best"),
+    const char *lk = TR("kept"), *lp = TR("pruned: outside the k best"), *lf = TR("finished (<EOS>)"), *lbest = TR("best"),
                *lg = TR("greedy's path"), *lsel = TR("selected (R resets)");
 #define LEGEND_ITEM(sw, label, fixed_adv)                                                                          \
     float tw_ = draw_text_width(dl, th->fs_small, label);                                                          \
@@ -102,10 +169,21 @@ void view_beam(const ViewCtx *c) {
         lgx += adv_;
     }
     {
-        LEGEND_ITEM(40 * sc, lp, 104 * sc);
+        LEGEND_ITEM(40 * sc, lp, 0);
         Rect r2 = {lgx, lgy, 40 * sc, labs + 2};
         dashed_rect(dl, r2, th->pruned, 1);
         draw_text(dl, r2.x + r2.w + 4, lgy, th->fs_small, th->fg, lp);
+        lgx += adv_;
+    }
+    for (int why = WHY_NGRAM; why <= WHY_MINLEN; why++) {
+        if (!(why == WHY_NGRAM ? has_ngram : has_minlen)) continue;
+        const char *lb = why == WHY_NGRAM ? lng : lml;
+        LEGEND_ITEM(40 * sc, lb, 0);
+        Rect r4 = {lgx, lgy, 40 * sc, labs + 2};
+        Rect t4 = tag_rect(r4, labs);
+        blocked_box(dl, th, r4, t4, why, th->dec);
+        draw_line(dl, r4.x + 4, r4.y + r4.h / 2, t4.x - 4, r4.y + r4.h / 2, th->fg_dim, 1.5f); /* a struck-through label */
+        draw_text(dl, r4.x + r4.w + 4, lgy, th->fs_small, th->fg, lb);
         lgx += adv_;
     }
     {
@@ -114,17 +192,7 @@ void view_beam(const ViewCtx *c) {
         draw_rect_line(dl, r3, th->finished, 1.5f * th->line);
         draw_rect_line(dl, rect_inset(r3, 3), th->finished, 1);
         draw_text(dl, r3.x + r3.w + 4, lgy, th->fs_small, th->fg, lf);
-        lgx += r3.w + 8 + tw_ + 16 * sc;
-        (void)adv_;
-    }
-    {
-        LEGEND_ITEM(40 * sc, lb, 0);
-        Rect r4 = {lgx, lgy, 40 * sc, labs + 2};
-        dashed_rect(dl, r4, th->pruned, 1);
-        draw_line(dl, r4.x, r4.y + r4.h, r4.x + r4.w, r4.y, th->pruned, 1.5f);
-        draw_text(dl, r4.x + r4.w + 4, lgy, th->fs_small, th->fg, lb);
-        lgx += r4.w + 8 + tw_ + 16 * sc;
-        (void)adv_;
+        lgx += adv_;
     }
     {
         LEGEND_ITEM(30 * sc, lbest, 0);
@@ -276,6 +344,9 @@ void view_beam(const ViewCtx *c) {
                     else draw_line(dl, px, py, x, ey, ec, best_edge ? 4 * th->line : th->line);
                 }
                 Color tc = th->fg;
+                int why = decided ? why_blocked(h) : WHY_NONE;
+                int tagged = (h->on_greedy && col > 0 && decided) || why; /* a tag at the right end: G or the reason */
+                Rect tag = tag_rect(r, labs);
                 if (!decided) {
                     draw_rect(dl, r, th->bg);
                     draw_rect_line(dl, r, th->fg_dim, 1);
@@ -287,39 +358,55 @@ void view_beam(const ViewCtx *c) {
                     draw_rect_line(dl, r, h->on_best ? th->accent : th->finished, h->on_best ? 3 * th->line : 1.5f * th->line);
                     draw_rect_line(dl, rect_inset(r, h->on_best ? 4 * th->line : 3), th->finished, 1);
                 } else {
-                    /* just decided: the pruned ones fade out (anim 0 -> 1) */
+                    /* just decided: the pruned ones fade out (anim 0 -> 1), the blocked ones
+                     * turn red and show their reason */
                     float fade = s == q->step && q->phase == PH_CHOSEN ? c->anim : 1;
-                    Color pc = color_mix(th->fg, th->pruned, fade);
-                    dashed_rect(dl, r, pc, 1);
-                    if (h->status == TL_BLOCKED) draw_line(dl, r.x, r.y + r.h, r.x + r.w, r.y, pc, 1.5f);
-                    tc = pc;
+                    if (why) {
+                        blocked_box(dl, th, r, tag, why, color_mix(th->fg, th->dec, fade));
+                        tc = color_mix(th->fg, th->fg_dim, fade);
+                    } else {
+                        Color pc = color_mix(th->fg, th->pruned, fade);
+                        dashed_rect(dl, r, pc, 1);
+                        tc = pc;
+                    }
                 }
                 if (h->on_sel && col > 0 && (ix->hyps + ix->sel_node) == h) draw_rect_line(dl, rect_inset(r, -3), th->fg, 3 * th->line);
                 else if (h->on_sel && col > 0) draw_rect_line(dl, rect_inset(r, -2), th->fg, 1.5f * th->line);
                 if (col == 0) snprintf(buf, sizeof buf, "<start>");
                 else {
                     /* "token score": 2 decimals, 1 when that does not fit, "≈0" for a sure path */
-                    float avail = node_w - (h->on_greedy ? 22 : 8);
+                    float avail = node_w - (tagged ? tag.w + 8 : 8);
                     if (h->score > -0.005f) snprintf(buf, sizeof buf, "%s  \xe2\x89\x88" "0", vk_tok(h->token_str));
                     else {
                         snprintf(buf, sizeof buf, "%s  %.2f", vk_tok(h->token_str), h->score);
                         if (draw_text_width(dl, th->fs_small, buf) > avail) snprintf(buf, sizeof buf, "%s %.1f", vk_tok(h->token_str), h->score);
                     }
                 }
-                draw_text_fit(dl, r.x + 4, r.y + node_h / 2 - labs / 2, th->fs_small, tc, buf, node_w - (h->on_greedy ? 22 : 8));
+                float tw = draw_text_fit(dl, r.x + 4, r.y + node_h / 2 - labs / 2, th->fs_small, tc, buf, node_w - (tagged ? tag.w + 8 : 8));
+                if (why) draw_line(dl, r.x + 2, r.y + node_h / 2, r.x + 6 + tw, r.y + node_h / 2, tc, 1.5f); /* struck through */
                 if (h->on_greedy && col > 0 && decided) {
-                    Rect g = {r.x + node_w - 16, r.y + node_h / 2 - labs / 2, 14, labs};
-                    draw_rect(dl, g, th->neg);
-                    draw_text_centered(dl, g.x + 7, g.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
+                    draw_rect(dl, tag, th->neg);
+                    draw_text_centered(dl, tag.x + tag.w / 2, tag.y + labs / 2, th->fs_small - 2, theme_text_on(th->neg), "G");
                 }
                 if (draw_hot(dl, r) && col > 0) {
-                    const char *what = !decided ? TR("candidate (selection not shown yet)")
-                                       : h->status == TL_KEPT ? TR("kept: among the k best")
-                                       : h->status == TL_FINISHED ? TR("finished: ended with <EOS>")
-                                       : h->status == TL_BLOCKED ? (h->reason && strstr(h->reason, "minlen")
-                                                                        ? TR("blocked: <eos> before the minimum length")
-                                                                        : TR("blocked: it would repeat an n-gram (--no-repeat-ngram)"))
-                                                                 : TR("pruned: not among the k best");
+                    char whyb[320] = "";
+                    const char *what = whyb;
+                    if (!decided) what = TR("candidate (selection not shown yet)");
+                    else if (h->status == TL_KEPT) what = TR("kept: among the k best");
+                    else if (h->status == TL_FINISHED) what = TR("finished: ended with <EOS>");
+                    else if (why == WHY_MINLEN && min_len > 0)
+                        snprintf(whyb, sizeof whyb, TR("blocked: <eos> after only %d tokens, before the minimum length %d (--min-len)"), h->step,
+                                 min_len);
+                    else if (why == WHY_MINLEN) what = TR("blocked: <eos> before the minimum length");
+                    else if (why == WHY_NGRAM && ngram_n > 0) {
+                        char gram[200];
+                        path_tail(ix, h, ngram_n, gram, sizeof gram);
+                        snprintf(whyb, sizeof whyb, TR("blocked: \"%.200s\" would occur twice in this hypothesis (--no-repeat-ngram %d)"), gram,
+                                 ngram_n);
+                    } else if (why == WHY_NGRAM) what = TR("blocked: it would repeat an n-gram (--no-repeat-ngram)");
+                    else if (h->rank >= 0)
+                        snprintf(whyb, sizeof whyb, TR("pruned: ranked %d by score, outside the k = %d best"), h->rank + 1, ix->beam_size);
+                    else what = TR("pruned: not among the k best");
                     draw_tooltip(dl, "\"%s\" after hypothesis %d (step %d)\ntoken log-prob %.4f, total log-prob %.4f, score %.4f\n%s%s%s%s%s\n"
                                      "click: select it (views 3\xe2\x80\x93" "5 follow its path); then F: what-if, force it",
                                  h->token_str, h->parent, h->step + 1, h->token_logprob, h->cum_logprob, h->score, what,

@@ -8,6 +8,7 @@
 
 #include "compare.h"
 #include "gui.h"
+#include "i18n.h"
 
 void gui_decode_options(const GuiState *g, DecodeOptions *o) {
     decode_options_default(o);
@@ -25,11 +26,11 @@ void gui_decode_options(const GuiState *g, DecodeOptions *o) {
 }
 
 int gui_load_alt_trace(GuiState *g, const char *path, Status *st) {
-    if (!g->have_ix) return status_fail(st, "load the main trace first");
+    if (!g->have_ix) return status_fail(st, TR("load the main trace first"));
     FILE *f = fopen(path, "r");
-    if (!f) return status_fail(st, "cannot open %s", path);
+    if (!f) return status_fail(st, TR("cannot open %.300s"), path);
     Trace *t = trace_new();
-    if (!t) { fclose(f); return status_fail(st, "out of memory"); }
+    if (!t) { fclose(f); return status_fail(st, TR("out of memory")); }
     int rc = trace_read_jsonl(t, f, st);
     fclose(f);
     if (rc) { trace_free(t); return status_prefix(st, "%s", path); }
@@ -40,7 +41,7 @@ int gui_load_alt_trace(GuiState *g, const char *path, Status *st) {
     if (!same) {
         tl_free(&ix);
         trace_free(t);
-        return status_fail(st, "%s: its source differs from the loaded trace's, so the two cannot be compared", path);
+        return status_fail(st, TR("%.300s: its source differs from the loaded trace's, so the two cannot be compared"), path);
     }
     tl_free(&g->alt_ix);
     trace_free(g->alt_trace);
@@ -61,17 +62,17 @@ void gui_whatif_reset(GuiState *g) {
 }
 
 int gui_whatif(GuiState *g, int step, int token, Status *st) {
-    if (!g->model) return status_fail(st, "what-if needs a model to decode with (this is a replayed trace)");
-    if (!g->have_ix) return status_fail(st, "no trace");
+    if (!g->model) return status_fail(st, TR("what-if needs a model to decode with (this is a replayed trace)"));
+    if (!g->have_ix) return status_fail(st, TR("no trace"));
     const TraceIndex *ix = &g->ix;
     if (step < 0 || step >= ix->n_steps || step >= DECODE_MAX_PREFIX)
-        return status_fail(st, "what-if: step %d is outside the decode (steps 1..%d)", step + 1, ix->n_steps);
+        return status_fail(st, TR("what-if: step %d is outside the decode (steps 1..%d)"), step + 1, ix->n_steps);
     if (token < 0 || token >= vocab_size(g->model->tgt_vocab))
-        return status_fail(st, "what-if: token id %d is not in the model's target vocabulary", token);
+        return status_fail(st, TR("what-if: token id %d is not in the model's target vocabulary"), token);
     DecodeOptions o;
     gui_decode_options(g, &o);
     for (int s = 0; s < step; s++) {
-        if (ix->steps[s].chosen < 0) return status_fail(st, "what-if: the shown path has no token at step %d", s + 1);
+        if (ix->steps[s].chosen < 0) return status_fail(st, TR("what-if: the shown path has no token at step %d"), s + 1);
         o.force_prefix[s] = ix->steps[s].chosen;
     }
     o.force_prefix[step] = token;
@@ -79,12 +80,12 @@ int gui_whatif(GuiState *g, int step, int token, Status *st) {
     int ids[MODEL_MAX_SOURCE], n = 0;
     if (model_source_ids(g->model, g->input, ids, MODEL_MAX_SOURCE, &n, NULL, st)) return -1;
     Trace *t = trace_new();
-    if (!t) return status_fail(st, "out of memory");
+    if (!t) return status_fail(st, TR("out of memory"));
     EventSink sink = trace_sink(t);
     DecodeResult res;
     int rc = decode_run_model(g->model, ids, n, &o, &sink, &res, st);
     decode_result_free(&res);
-    if (rc) { trace_free(t); return status_prefix(st, "what-if"); }
+    if (rc) { trace_free(t); return status_prefix(st, TR("what-if")); }
     TraceIndex wix;
     if (tl_build(&wix, t, st)) { trace_free(t); return -1; }
     gui_whatif_reset(g);
@@ -98,25 +99,25 @@ int gui_whatif(GuiState *g, int step, int token, Status *st) {
 }
 
 int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *st) {
-    if (!g->model) return status_fail(st, "what-if needs a model to decode with (this is a replayed trace)");
-    if (!g->have_ix) return status_fail(st, "no trace");
+    if (!g->model) return status_fail(st, TR("what-if needs a model to decode with (this is a replayed trace)"));
+    if (!g->have_ix) return status_fail(st, TR("no trace"));
     const TraceIndex *ix = &g->ix;
     if (step < 0 || step >= ix->n_steps || step >= DECODE_MAX_PREFIX)
-        return status_fail(st, "attention what-if: step %d is outside the decode (steps 1..%d)", step + 1, ix->n_steps);
-    if (n != ix->S) return status_fail(st, "attention what-if: %d weights for %d source positions", n, ix->S);
+        return status_fail(st, TR("attention what-if: step %d is outside the decode (steps 1..%d)"), step + 1, ix->n_steps);
+    if (n != ix->S) return status_fail(st, TR("attention what-if: %d weights for %d source positions"), n, ix->S);
     float *wn = malloc((size_t)n * sizeof *wn);
-    if (!wn) return status_fail(st, "out of memory");
+    if (!wn) return status_fail(st, TR("out of memory"));
     double sum = 0;
     for (int j = 0; j < n; j++) {
-        if (!(w[j] >= 0.0f) || !isfinite(w[j])) { free(wn); return status_fail(st, "attention what-if: weight %d is %g (weights must be >= 0)", j + 1, w[j]); }
+        if (!(w[j] >= 0.0f) || !isfinite(w[j])) { free(wn); return status_fail(st, TR("attention what-if: weight %d is %g (weights must be >= 0)"), j + 1, w[j]); }
         sum += w[j];
     }
-    if (!(sum > 0)) { free(wn); return status_fail(st, "attention what-if: the weights are all zero"); }
+    if (!(sum > 0)) { free(wn); return status_fail(st, TR("attention what-if: the weights are all zero")); }
     for (int j = 0; j < n; j++) wn[j] = (float)(w[j] / sum);
     DecodeOptions o;
     gui_decode_options(g, &o);
     for (int s = 0; s < step; s++) {
-        if (ix->steps[s].chosen < 0) { free(wn); return status_fail(st, "what-if: the shown path has no token at step %d", s + 1); }
+        if (ix->steps[s].chosen < 0) { free(wn); return status_fail(st, TR("what-if: the shown path has no token at step %d"), s + 1); }
         o.force_prefix[s] = ix->steps[s].chosen;
     }
     o.force_prefix_len = step;
@@ -126,13 +127,13 @@ int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *s
     int ids[MODEL_MAX_SOURCE], S = 0;
     if (model_source_ids(g->model, g->input, ids, MODEL_MAX_SOURCE, &S, NULL, st)) { free(wn); return -1; }
     Trace *t = trace_new();
-    if (!t) { free(wn); return status_fail(st, "out of memory"); }
+    if (!t) { free(wn); return status_fail(st, TR("out of memory")); }
     EventSink sink = trace_sink(t);
     DecodeResult res;
     int rc = decode_run_model(g->model, ids, S, &o, &sink, &res, st);
     decode_result_free(&res);
     free(wn);
-    if (rc) { trace_free(t); return status_prefix(st, "attention what-if"); }
+    if (rc) { trace_free(t); return status_prefix(st, TR("attention what-if")); }
     TraceIndex wix;
     if (tl_build(&wix, t, st)) { trace_free(t); return -1; }
     gui_whatif_reset(g);
@@ -146,16 +147,16 @@ int gui_whatif_attention(GuiState *g, int step, const float *w, int n, Status *s
 }
 
 int gui_select_node(GuiState *g, int node, Status *st) {
-    if (!g->have_ix) return status_fail(st, "no trace");
+    if (!g->have_ix) return status_fail(st, TR("no trace"));
     return tl_select_node(&g->ix, node, st);
 }
 
 int gui_export_compare(const GuiState *g, const char *csv_path, const char *json_path, Status *st) {
-    if (!g->have_ix) return status_fail(st, "nothing to export: no trace");
+    if (!g->have_ix) return status_fail(st, TR("nothing to export: no trace"));
     const TraceIndex *gix = g->ix.is_beam ? (g->have_alt ? &g->alt_ix : NULL) : &g->ix;
     const TraceIndex *bix = g->ix.is_beam ? &g->ix : (g->have_alt ? &g->alt_ix : NULL);
     CmpPath *p = calloc(CMP_MAX_PATHS + 2, sizeof *p);
-    if (!p) return status_fail(st, "out of memory");
+    if (!p) return status_fail(st, TR("out of memory"));
     int rc = 0;
     if (csv_path) {
         CmpPath *gp = &p[0], *wp = &p[1], *bp = &p[2];
@@ -169,21 +170,21 @@ int gui_export_compare(const GuiState *g, const char *csv_path, const char *json
             } else have_w = !cmp_greedy_path(&g->whatif_ix, wp);
         }
         FILE *f = fopen(csv_path, "w");
-        if (!f) rc = status_fail(st, "cannot write %s", csv_path);
+        if (!f) rc = status_fail(st, TR("cannot write %.300s"), csv_path);
         else {
             rc = cmp_write_csv(f, have_g ? gp : NULL, bp, nb, have_w ? wp : NULL, st);
-            if (fclose(f) && !rc) rc = status_fail(st, "cannot write %s", csv_path);
+            if (fclose(f) && !rc) rc = status_fail(st, TR("cannot write %.300s"), csv_path);
             if (rc) status_prefix(st, "%s", csv_path);
         }
     }
     if (!rc && json_path) {
-        if (!bix) rc = status_fail(st, "no beam-search trace: the tree JSON needs one (pick a beam width)");
+        if (!bix) rc = status_fail(st, TR("no beam-search trace: the tree JSON needs one (pick a beam width)"));
         else {
             FILE *f = fopen(json_path, "w");
-            if (!f) rc = status_fail(st, "cannot write %s", json_path);
+            if (!f) rc = status_fail(st, TR("cannot write %.300s"), json_path);
             else {
                 rc = cmp_write_tree_json(f, bix, st);
-                if (fclose(f) && !rc) rc = status_fail(st, "cannot write %s", json_path);
+                if (fclose(f) && !rc) rc = status_fail(st, TR("cannot write %.300s"), json_path);
             }
         }
     }
@@ -221,7 +222,7 @@ void gui_drop_attention(GuiState *g) {
         return;
     }
     const char *out = event_get_str(g->whatif_ix.run_end, "output");
-    snprintf(g->message, sizeof g->message, "what-if: attention at step %d set to %.2f on source position %d; the decode now says \"%.200s\" (view 7 compares, R resets)",
+    snprintf(g->message, sizeof g->message, TR("what-if: attention at step %d set to %.2f on source position %d; the decode now says \"%.200s\" (view 7 compares, R resets)"),
              step + 1, g->drag_weights[j], j + 1, out ? out : "");
     g->message_error = 0;
 }
@@ -233,7 +234,7 @@ void gui_apply_pick(GuiState *g) {
     if (p.kind == PICK_NODE) {
         if (gui_select_node(g, p.node, &st)) { snprintf(g->message, sizeof g->message, "%.500s", st.message); g->message_error = 1; return; }
         const TlHyp *h = &g->ix.hyps[p.node];
-        snprintf(g->message, sizeof g->message, "selected \"%.80s\" (step %d, total log-prob %.4f): views 3-5 follow it; F forces it, R resets",
+        snprintf(g->message, sizeof g->message, TR("selected \"%.80s\" (step %d, total log-prob %.4f): views 3-5 follow it; F forces it, R resets"),
                  h->token_str ? h->token_str : "?", h->step + 1, h->cum_logprob);
         g->message_error = 0;
     } else if (p.kind == PICK_TOKEN) {
@@ -245,10 +246,10 @@ void gui_apply_pick(GuiState *g) {
         char tb[32];
         const char *tk = tl_tgt_token(&g->whatif_ix, p.token, tb, sizeof tb);
         if (ok_w && ok_o)
-            snprintf(g->message, sizeof g->message, "what-if: \"%.80s\" forced at step %d: total log-prob %.4f vs the model's %.4f (%+.4f); view 7 shows both, R resets",
+            snprintf(g->message, sizeof g->message, TR("what-if: \"%.80s\" forced at step %d: total log-prob %.4f vs the model's %.4f (%+.4f); view 7 shows both, R resets"),
                      tk, p.step + 1, a[0].logprob, a[1].logprob, a[0].logprob - a[1].logprob);
         else
-            snprintf(g->message, sizeof g->message, "what-if: \"%.80s\" forced at step %d; view 7 shows the result, R resets", tk, p.step + 1);
+            snprintf(g->message, sizeof g->message, TR("what-if: \"%.80s\" forced at step %d; view 7 shows the result, R resets"), tk, p.step + 1);
         g->message_error = 0;
         free(a);
     }

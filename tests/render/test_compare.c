@@ -141,7 +141,8 @@ static void test_greedy_overlay_and_selection(void **state) {
 }
 
 /* --no-repeat-ngram 2 on "a b a b a b" (reverse model): reversing would repeat "b a", so the
- * tree has blocked candidates, drawn struck through (golden beam-blocked-dec4-light). */
+ * tree has blocked candidates, drawn dashed in red, struck through, with the n-gram tag
+ * (golden beam-blocked-dec4-light). */
 static void test_blocked(void **state) {
     (void)state;
     GuiState g;

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "i18n.h"
+#include "live_train.h"
 #include "render_util.h"
 
 /* The printf conversions of s, one letter each ('%' for "%%"), e.g. "d.s" for "%d %.2f %s"
@@ -196,14 +197,18 @@ static int has_text(const DrawList *dl, const char *t) {
 static void test_every_view_in_chinese(void **state) {
     Renderer r;
     assert_int_equal(ru_open(&r, 1280, 720), 0);
-    static const struct { const char *model, *input; int beam; } runs[] = {
-        {"en-fr-es-tutorial", "<2fr> the european economic area was signed in august 1992 .", 0},
-        {"en-fr-es-luong-lstm", "<2es> she will not sing .", 3},
-        {"reverse-bigru-bahdanau", "a b c d e", 0},
-        {"dates-tutorial", "march 3, 1999", 0},
-        {"reverse-transformer", "a b c d", 3},
+    static const struct { const char *model, *input; int beam, min_len, no_repeat; } runs[] = {
+        {"en-fr-es-tutorial", "<2fr> the european economic area was signed in august 1992 .", 0, 0, 0},
+        {"en-fr-es-luong-lstm", "<2es> she will not sing .", 3, 0, 0},
+        {"reverse-bigru-bahdanau", "a b c d e", 0, 0, 0},
+        {"dates-tutorial", "march 3, 1999", 0, 0, 0},
+        {"reverse-transformer", "a b c d", 3, 0, 0},
+        /* the beam tree's blocking reasons (n-gram, min length) and their legend */
+        {"reverse-tutorial", "a b a b c", 3, 5, 2},
+        /* local-p: the Gaussian window in view 4 */
+        {"en-fr-es-gru-local-p", "<2fr> the white ship of the european economic area does not sing in august 1992 .", 0, 0, 0},
     };
-    const char *traces[] = {runs[0].model, runs[1].model, runs[2].model, runs[3].model, runs[4].model};
+    const char *traces[] = {runs[0].model, runs[1].model, runs[2].model, runs[3].model, runs[4].model, runs[5].model, runs[6].model};
     I18nLang old = i18n_set(I18N_ZH);
     i18n_reset_misses();
     int frames = 0;
@@ -216,6 +221,8 @@ static void test_every_view_in_chinese(void **state) {
         assert_int_equal(gui_load_model(&g, path, &st), 0);
         snprintf(g.input, sizeof g.input, "%s", runs[t].input);
         g.beam = runs[t].beam;
+        g.min_len = runs[t].min_len;
+        g.no_repeat = runs[t].no_repeat;
         if (gui_run_model(&g, &st)) fprintf(stderr, "%s: %s\n", runs[t].model, st.message);
         assert_true(g.have_ix && g.have_alt); /* view 7 gets its partner */
         int n_pos = g.ix.n_pos;
@@ -259,12 +266,97 @@ static void test_every_view_in_chinese(void **state) {
     ru_close(&r);
 }
 
+/* 1 when s holds a CJK character (UTF-8 lead byte E3..E9: 、。 and the ideographs). */
+static int has_cjk(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0xE3 && (unsigned char)*s <= 0xE9) return 1;
+    return 0;
+}
+
+#define ASSERT_ZH(msg)                                                                                              \
+    do {                                                                                                            \
+        printf("zh: %s\n", (msg));                                                                                  \
+        if (i18n_misses()) fprintf(stderr, "no Chinese for \"%s\"\n", i18n_last_miss());                             \
+        assert_int_equal(i18n_misses(), 0);                                                                         \
+        assert_true(has_cjk(msg));                                                                                  \
+    } while (0)
+
+/* The messages of the status line in Chinese: the stepper's runs and what-if (state.c,
+ * whatif.c) and the training controller (live_train.c), including those its worker thread
+ * formats. */
+static void test_messages_in_chinese(void **state) {
+    (void)state;
+    I18nLang old = i18n_set(I18N_ZH);
+    i18n_reset_misses();
+    GuiState g;
+    gui_state_init(&g);
+    Status st = {{0}};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/assets/models/reverse-tutorial.safetensors", ATTNSTEP_SOURCE_DIR);
+    assert_int_equal(gui_run_model(&g, &st), -1); /* no model yet */
+    ASSERT_ZH(st.message);
+    assert_int_equal(gui_load_model(&g, path, &st), 0);
+    snprintf(g.input, sizeof g.input, "a b a b c");
+    g.beam = 3;
+    assert_int_equal(gui_run_model(&g, &st), 0);
+    assert_int_equal(gui_whatif(&g, 99, 4, &st), -1);
+    ASSERT_ZH(st.message);
+    float w1[2] = {1, 0};
+    assert_int_equal(gui_whatif_attention(&g, 0, w1, 2, &st), -1);
+    ASSERT_ZH(st.message);
+    int node = -1;
+    for (int i = 0; i < g.ix.n_hyps && node < 0; i++)
+        if (g.ix.hyps[i].status == TL_KEPT) node = i;
+    assert_true(node >= 0);
+    g.pick = (ViewPick){PICK_NODE, g.ix.hyps[node].step, g.ix.hyps[node].token, node, 0};
+    gui_apply_pick(&g);
+    ASSERT_ZH(g.message);
+    g.pick = (ViewPick){PICK_TOKEN, 1, g.ix.hyps[node].token, -1, 0};
+    gui_apply_pick(&g);
+    ASSERT_ZH(g.message);
+    assert_int_equal(gui_export_compare(&g, "/nonexistent/dir/x.csv", NULL, &st), -1);
+    ASSERT_ZH(st.message);
+    gui_state_free(&g);
+
+    /* the training controller: synchronous, then its worker thread */
+    LiveConfig c;
+    live_config_default(&c, LIVE_REVERSE);
+    c.hidden = 0;
+    assert_null(live_train_new(&c, &st));
+    ASSERT_ZH(st.message);
+    live_config_default(&c, LIVE_REVERSE);
+    c.n_train = 200;
+    c.n_dev = 10;
+    LiveTrain *lt = live_train_new(&c, &st);
+    assert_non_null(lt);
+    live_train_set_lr(lt, 5.0f);
+    ASSERT_ZH(lt->message);
+    live_train_save(lt, "");
+    ASSERT_ZH(lt->message);
+    live_train_play(lt, 1);
+    ASSERT_ZH(lt->message); /* no worker yet */
+    live_train_reset(lt);
+    ASSERT_ZH(lt->message);
+    assert_int_equal(live_train_start(lt, &st), 0);
+    live_train_set_lr(lt, 0.001f);
+    live_train_wait(lt);
+    live_train_lock(lt);
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s", lt->message);
+    live_train_unlock(lt);
+    ASSERT_ZH(msg); /* formatted by the worker */
+    assert_non_null(strstr(msg, "0.001"));
+    live_train_free(lt);
+    i18n_set(old);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_every_source_string_is_translated),
         cmocka_unit_test(test_tr_follows_the_language),
         cmocka_unit_test(test_every_view_in_chinese),
+        cmocka_unit_test(test_messages_in_chinese),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include <SDL2/SDL_image.h>
 
+#include "i18n.h"
 #include "render_util.h"
 
 #define W 1024
@@ -40,6 +41,20 @@ static const RuCase CASES[] = {
     {"beam-end-dark", "reverse-tutorial-beam3", VIEW_BEAM, -1, PH_END, 0, 1, -1, -1},
     {"beam-greedy-message-light", "reverse-tutorial-greedy", VIEW_BEAM, -1, PH_END, 0, 0, -1, -1},
     {"seq2seq-beam-dec3-light", "reverse-tutorial-beam3", VIEW_SEQ2SEQ, 2, PH_OUTPUT, 0, 0, -1, -1},
+    /* --no-repeat-ngram 2 --min-len 5 on "a b a b c": pruned nodes of all three reasons, each
+     * blocking reason with its tag and legend entry; the tooltip names the repeated 2-gram */
+    {"beam-reasons-dec5-light", "reverse-tutorial-beam3blocked", VIEW_BEAM, 4, PH_CHOSEN, 0, 0, -1, -1},
+    {"beam-reasons-dec5-hover-light", "reverse-tutorial-beam3blocked", VIEW_BEAM, 4, PH_CHOSEN, 0, 0, 690, 323},
+    {"beam-reasons-end-projector", "reverse-tutorial-beam3blocked", VIEW_BEAM, -1, PH_END, 0, 2, -1, -1},
+    /* local-p (D = 10): the Gaussian window over the weights, cut at lo = 4 */
+    {"attention-localp-dec11-weights-light", "en-fr-es-gru-local-p-greedy", VIEW_ATTENTION, 10, PH_WEIGHTS, 0, 0, -1, -1},
+    {"attention-localp-dec11-hover-dark", "en-fr-es-gru-local-p-greedy", VIEW_ATTENTION, 10, PH_CONTEXT, 0, 1, 864, 380},
+};
+
+/* The same marks with the labels in Chinese (--lang zh). */
+static const RuCase CASES_ZH[] = {
+    {"beam-reasons-zh-dec5-light", "reverse-tutorial-beam3blocked", VIEW_BEAM, 4, PH_CHOSEN, 0, 0, -1, -1},
+    {"attention-localp-zh-dec11-light", "en-fr-es-gru-local-p-greedy", VIEW_ATTENTION, 10, PH_WEIGHTS, 0, 0, -1, -1},
 };
 
 static void test_goldens(void **state) {
@@ -47,7 +62,15 @@ static void test_goldens(void **state) {
     assert_int_equal(ru_golden_cases(CASES, sizeof CASES / sizeof CASES[0], W, H), 0);
 }
 
+static void test_goldens_zh(void **state) {
+    (void)state;
+    I18nLang old = i18n_set(I18N_ZH);
+    int failures = ru_golden_cases(CASES_ZH, sizeof CASES_ZH / sizeof CASES_ZH[0], W, H);
+    i18n_set(old);
+    assert_int_equal(failures, 0);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_goldens)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_goldens), cmocka_unit_test(test_goldens_zh)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
