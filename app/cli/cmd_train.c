@@ -535,7 +535,6 @@ int cmd_train(int argc, char **argv) {
             shape.max_pos = 128;
             shape.max_len = cc.task == CORPUS_TRANSLATE ? 80 : 48;
             shape.tokenizer = corpus_task_mode(cc.task);
-            if (o.dropout > 0) { fprintf(stderr, "train: --dropout is not implemented for the Transformer\n"); goto done; }
             snprintf(buf, sizeof buf, "{\"d\":%d,\"nhead\":%d,\"ffn\":%d,\"enc_layers\":%d,\"dec_layers\":%d,\"norm_first\":%s}", shape.d,
                      shape.nhead, shape.ffn, shape.enc_layers, shape.dec_layers, shape.norm_first ? "true" : "false");
         } else if (tutorial) {

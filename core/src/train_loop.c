@@ -161,7 +161,7 @@ Trainer *trainer_new_transformer(Transformer *m, const TrainConfig *cfg, int max
         status_fail(st, "%d training threads: use 1..%d and no more than the batch size", cfg->threads, TRAIN_MAX_THREADS);
         return NULL;
     }
-    if (cfg->dropout > 0.0f) { status_fail(st, "dropout is not implemented for the Transformer (use --dropout 0)"); return NULL; }
+    if (!(cfg->dropout >= 0.0f && cfg->dropout < 1.0f)) { status_fail(st, "dropout %g is outside [0, 1)", (double)cfg->dropout); return NULL; }
     if (max_T > TRANSFORMER_MAX_SOURCE) { status_fail(st, "targets of %d tokens: at most %d", max_T, TRANSFORMER_MAX_SOURCE); return NULL; }
     Trainer *t = calloc(1, sizeof *t);
     if (!t) { status_fail(st, "out of memory"); return NULL; }
@@ -206,10 +206,13 @@ typedef struct Work {
     long tokens;
     const Transformer *tfm;  /* instead of m */
     TransformerTape *tape;
+    int row0;                /* Transformer: the block's first row in the batch */
 } Work;
 
 /* A Transformer worker: each pair alone (source BOS … EOS, decoder input BOS + target
- * without its last token, output the target), every token weighted 1 / the block's tokens. */
+ * without its last token, output the target), every token weighted 1 / the block's tokens.
+ * With dropout, pair r of the batch draws its masks from its own generator, seeded from
+ * the batch's draw w->rng and r alone, so the masks do not depend on the thread count. */
 static void tfm_work(Work *w) {
     const Transformer *m = w->tfm;
     memset(w->grad, 0, (size_t)m->param_count * sizeof(float));
@@ -225,7 +228,9 @@ static void tfm_work(Work *w) {
         for (int k = 1; k < T; k++) in[k] = tgt[k - 1];
         float loss;
         Status st = {0};
-        if (transformer_train_forward(m, w->tape, b->src + (size_t)r * b->S, b->src_len[r], in, tgt, T, &loss, NULL, &st)) {
+        uint64_t seq = w->rng + (uint64_t)(w->row0 + r), prng = rng_next(&seq);
+        if (transformer_train_forward_dropout(m, w->tape, b->src + (size_t)r * b->S, b->src_len[r], in, tgt, T, w->dropout,
+                                              w->dropout > 0.0f ? &prng : NULL, &loss, NULL, &st)) {
             w->loss = NAN;
             return;
         }
@@ -279,10 +284,16 @@ static float tfm_gradient(Trainer *t, const TrainBatch *b, int K) {
     pthread_t th[TRAIN_MAX_THREADS];
     int per = (b->B + K - 1) / K, started[TRAIN_MAX_THREADS] = {0};
     long total = 0;
+    /* dropout: one draw per batch seeds every pair's masks; none without dropout, so a
+     * run with dropout 0 samples exactly the batches it did before dropout existed */
+    uint64_t drop_seed = t->cfg.dropout > 0.0f ? rng_next(&t->rng) : 0;
     for (int k = 0; k < K; k++) {
         int r0 = k * per, r1 = r0 + per < b->B ? r0 + per : b->B;
         if (r1 < r0) r1 = r0;
         w[k].tfm = t->tfm;
+        w[k].dropout = t->cfg.dropout;
+        w[k].rng = drop_seed;
+        w[k].row0 = r0;
         w[k].tape = t->tapes[k];
         w[k].grad = k ? t->wgrad[k] : t->grad;
         w[k].batch = (TrainBatch){r1 - r0, b->S, b->T, b->src + (size_t)r0 * b->S, b->src_len + r0, b->tgt + (size_t)r0 * b->T, b->tgt_len + r0};
@@ -318,7 +329,7 @@ float trainer_gradient(Trainer *t, const TrainBatch *b) {
         int r0 = k * per, r1 = r0 + per < b->B ? r0 + per : b->B;
         w[k] = (Work){t->model, k ? t->wacts[k] : t->acts, k ? t->wgrad[k] : t->grad,
                       {r1 - r0, b->S, b->T, b->src + (size_t)r0 * b->S, b->src_len + r0, b->tgt + (size_t)r0 * b->T, b->tgt_len + r0},
-                      t->cfg.dropout, rng_next(&t->rng), 0.0f, 0, NULL, NULL};
+                      t->cfg.dropout, rng_next(&t->rng), 0.0f, 0, NULL, NULL, 0};
         for (int r = r0; r < r1; r++) w[k].tokens += b->tgt_len[r];
         total += w[k].tokens;
         if (w[k].batch.B < 1) continue;

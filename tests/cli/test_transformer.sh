@@ -2,7 +2,7 @@
 # The decoding commands on a Transformer, unchanged: translate (greedy, beam, sampling,
 # forced prefix), trace (tfm_attn events, byte-identical across runs), compare, eval (exact
 # match, BLEU, AER of the last layer's head-averaged cross-attention), train + --resume
-# of a tiny Transformer, and the Transformer-specific refusals.
+# of a tiny Transformer (with and without dropout), and the Transformer-specific refusals.
 # usage: test_transformer.sh path/to/attnstep SOURCE_DIR
 set -u
 bin=$1
@@ -54,7 +54,13 @@ tiny="--task reverse --arch tutorial-transformer --d 16 --heads 2 --ffn 32 --enc
 grep -q "resuming" "$tmp/resume.log"; check "resume says so" $?
 cmp -s "$tmp/a.safetensors" "$tmp/b.safetensors"; check "resume is bit-for-bit" $?
 "$bin" translate --model "$tmp/a.safetensors" "a b" >/dev/null; check "a trained checkpoint decodes" $?
-expect_error "dropout refused" "not implemented for the Transformer" "$bin" train $tiny --steps 2 --dropout 0.1 --out "$tmp/c.safetensors"
+# dropout: a different run, resumed bit-for-bit (the masks continue from the saved generator)
+"$bin" train $tiny --steps 20 --dropout 0.1 --out "$tmp/d.safetensors" 2>/dev/null; check "train with dropout" $?
+"$bin" train $tiny --steps 10 --dropout 0.1 --out "$tmp/e.safetensors" 2>/dev/null
+"$bin" train --resume --steps 20 --out "$tmp/e.safetensors" 2>/dev/null; check "resume with dropout" $?
+cmp -s "$tmp/d.safetensors" "$tmp/e.safetensors"; check "dropout resume is bit-for-bit" $?
+! cmp -s "$tmp/a.safetensors" "$tmp/d.safetensors"; check "dropout changes the weights" $?
+expect_error "dropout out of range" "--dropout" "$bin" train $tiny --steps 2 --dropout 0.99 --out "$tmp/c.safetensors"
 expect_error "heads must divide d" "must divide d" "$bin" train $tiny --steps 2 --heads 3 --out "$tmp/c.safetensors"
 
 echo "$pass passed, $fails failed"

@@ -6,7 +6,11 @@
  * - a tiny model trains on `reverse`: the loss falls and dev exact match rises;
  * - the batch gradient with 2 workers equals 1 worker (token-weighted sum), and the
  *   positional table gets no gradient;
- * - checkpoint + resume is bit-for-bit; a model file round-trips through transformer_save. */
+ * - checkpoint + resume is bit-for-bit; a model file round-trips through transformer_save;
+ * - dropout (transformer_train_forward_dropout's sites): dropout outside [0, 1) is refused;
+ *   the masks do not depend on the worker count (2 workers give the 1-worker gradient);
+ *   dropout 0 draws nothing from the generator; resume is bit-for-bit with dropout on; a
+ *   short run with dropout learns and two runs give the same weights bit for bit. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +45,14 @@ static char *vocab_json(const CorpusConfig *cc, int side) {
     strcat(s, "]");
     corpus_vocab_free(&v);
     return s;
+}
+
+/* train_loop.c's generator (splitmix64), to count the trainer's draws */
+static uint64_t rng_advance(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
 }
 
 typedef struct Fixture {
@@ -114,13 +126,20 @@ static void test_new_model(void **unused) {
     st = (Status){0};
     assert_null(transformer_new(&ok, "[\"a\",\"b\"]", f.vt, 1, NULL, NULL, 0, &st));
     assert_non_null(strstr(st.message, "special tokens"));
-    /* dropout refused */
+    /* dropout outside [0, 1) refused, inside accepted */
     TrainConfig tc;
     train_config_default(&tc);
+    const float bad_p[] = {1.0f, -0.1f, NAN};
+    for (int k = 0; k < 3; k++) {
+        tc.dropout = bad_p[k];
+        st = (Status){0};
+        assert_null(trainer_new_transformer(f.m, &tc, f.train.max_src, f.train.max_tgt, &st));
+        assert_non_null(strstr(st.message, "dropout"));
+    }
     tc.dropout = 0.1f;
-    st = (Status){0};
-    assert_null(trainer_new_transformer(f.m, &tc, f.train.max_src, f.train.max_tgt, &st));
-    assert_non_null(strstr(st.message, "dropout"));
+    Trainer *tr = trainer_new_transformer(f.m, &tc, f.train.max_src, f.train.max_tgt, &st);
+    assert_non_null(tr);
+    trainer_free(tr);
     fixture_free(&f);
 }
 
@@ -196,13 +215,13 @@ static void test_trains(void **unused) {
     fixture_free(&f);
 }
 
-static void test_threads_and_fixed_positions(void **unused) {
-    (void)unused;
+static void check_threads_and_fixed_positions(float dropout) {
     Fixture f;
     fixture(&f, 1, 2);
     TrainConfig tc;
     train_config_default(&tc);
     tc.batch = 7;
+    tc.dropout = dropout;
     Status st = {0};
     Trainer *t1 = trainer_new_transformer(f.m, &tc, f.train.max_src, f.train.max_tgt, &st);
     tc.threads = 2;
@@ -218,8 +237,14 @@ static void test_threads_and_fixed_positions(void **unused) {
         tl[b] = f.train.tgt_len[b];
     }
     TrainBatch bt = {7, S, T, src, sl, tgt, tl};
+    uint64_t r1 = t1->rng;
     float l1 = trainer_gradient(t1, &bt), l2 = trainer_gradient(t2, &bt);
     assert_float_equal(l1, l2, 1e-5);
+    /* dropout: one draw from the generator per batch seeds the pairs' masks; none without */
+    uint64_t once = r1;
+    (void)rng_advance(&once);
+    assert_true(t1->rng == (dropout > 0.0f ? once : r1));
+    assert_true(t2->rng == t1->rng);
     double worst = 0.0;
     for (long i = 0; i < f.m->param_count; i++) {
         double e = fabs((double)t1->grad[i] - t2->grad[i]);
@@ -234,7 +259,25 @@ static void test_threads_and_fixed_positions(void **unused) {
     double g2 = 0.0;
     for (int i = 0; i < 100; i++) g2 += ge[i] * ge[i];
     assert_true(g2 > 0.0);
-    /* the batch loss is the token-weighted mean of the pair losses */
+    /* the batch loss is the token-weighted mean of the pair losses (without dropout) */
+    if (dropout > 0.0f) {
+        /* masks: the loss is not the dropout-free one */
+        tc.dropout = 0.0f;
+        tc.threads = 1;
+        Trainer *t0 = trainer_new_transformer(f.m, &tc, f.train.max_src, f.train.max_tgt, &st);
+        assert_non_null(t0);
+        float l0 = trainer_gradient(t0, &bt);
+        fprintf(stderr, "batch loss with dropout %.2f: %.4f (1 worker), %.4f (2 workers); without: %.4f; |dgrad| max %.2g\n",
+                (double)dropout, l1, l2, l0, worst);
+        assert_true(fabsf(l0 - l1) > 1e-3f);
+        trainer_free(t0);
+        free(src);
+        free(tgt);
+        trainer_free(t1);
+        trainer_free(t2);
+        fixture_free(&f);
+        return;
+    }
     TransformerTape *tape = transformer_tape_new(f.m, S, T, &st);
     double sum = 0.0;
     long tokens = 0;
@@ -256,6 +299,9 @@ static void test_threads_and_fixed_positions(void **unused) {
     fixture_free(&f);
 }
 
+static void test_threads_and_fixed_positions(void **unused) { (void)unused; check_threads_and_fixed_positions(0.0f); }
+static void test_threads_with_dropout(void **unused) { (void)unused; check_threads_and_fixed_positions(0.2f); }
+
 static void run_steps(Trainer *tr, const TrainData *d, int n) {
     Status st = {0};
     for (int i = 0; i < n; i++) {
@@ -264,8 +310,7 @@ static void run_steps(Trainer *tr, const TrainData *d, int n) {
     }
 }
 
-static void test_resume_bit_for_bit(void **unused) {
-    (void)unused;
+static void check_resume_bit_for_bit(float dropout) {
     char path[] = "/tmp/attnstep-tfm-resume-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -279,6 +324,7 @@ static void test_resume_bit_for_bit(void **unused) {
     tc.schedule = TRAIN_LR_WARMUP_LINEAR;
     tc.warmup = 5;
     tc.total_steps = 40;
+    tc.dropout = dropout;
     Status st = {0};
     Trainer *ta = trainer_new_transformer(a.m, &tc, a.train.max_src, a.train.max_tgt, &st);
     run_steps(ta, &a.train, 40);
@@ -302,6 +348,7 @@ static void test_resume_bit_for_bit(void **unused) {
     assert_memory_equal(m2->block, a.m->block, (size_t)a.m->param_count * sizeof(float));
     assert_memory_equal(tc2->adam_m, ta->adam_m, (size_t)a.m->param_count * sizeof(float));
     assert_memory_equal(tc2->adam_v, ta->adam_v, (size_t)a.m->param_count * sizeof(float));
+    assert_true(tc2->rng == ta->rng);
     trainer_free(ta);
     trainer_free(tc2);
     transformer_free(m2);
@@ -313,14 +360,64 @@ static void test_resume_bit_for_bit(void **unused) {
     remove(path);
 }
 
+static void test_resume_bit_for_bit(void **unused) { (void)unused; check_resume_bit_for_bit(0.0f); }
+static void test_resume_with_dropout(void **unused) { (void)unused; check_resume_bit_for_bit(0.15f); }
+
+/* a short run with dropout learns (the training loss falls, greedy dev decoding — dropout
+ * off — improves), and a second run from the same seed gives the same weights bit for bit */
+static void test_trains_with_dropout(void **unused) {
+    (void)unused;
+    Fixture a, b;
+    fixture(&a, 0, 1);
+    fixture(&b, 0, 1);
+    TrainConfig tc;
+    train_config_default(&tc);
+    tc.batch = 32;
+    tc.lr = 2e-3f;
+    tc.schedule = TRAIN_LR_WARMUP_LINEAR;
+    tc.warmup = 30;
+    tc.total_steps = 300;
+    tc.dropout = 0.1f;
+    Status st = {0};
+    Trainer *ta = trainer_new_transformer(a.m, &tc, a.train.max_src, a.train.max_tgt, &st);
+    Trainer *tb = trainer_new_transformer(b.m, &tc, b.train.max_src, b.train.max_tgt, &st);
+    assert_non_null(ta);
+    assert_non_null(tb);
+    TrainEval ev0, ev;
+    assert_int_equal(transformer_evaluate(a.m, &a.dev, a.dev.n, &ev0, &st), 0);
+    double first = 0, last = 0;
+    for (int s = 0; s < 300; s++) {
+        float loss;
+        assert_int_equal(trainer_step(ta, &a.train, &loss, &st), 0);
+        if (s < 20) first += loss / 20;
+        if (s >= 280) last += loss / 20;
+    }
+    assert_int_equal(transformer_evaluate(a.m, &a.dev, a.dev.n, &ev, &st), 0);
+    fprintf(stderr, "dropout 0.1: loss %.3f -> %.3f, dev exact %.2f -> %.2f, token acc %.2f -> %.2f\n", first, last, ev0.exact,
+            ev.exact, ev0.token_acc, ev.token_acc);
+    assert_true(last < 0.5 * first);
+    assert_true(ev.token_acc > ev0.token_acc + 0.3);
+    /* bit for bit: the same settings twice */
+    run_steps(tb, &b.train, 300);
+    assert_memory_equal(a.m->block, b.m->block, (size_t)a.m->param_count * sizeof(float));
+    assert_true(ta->rng == tb->rng);
+    trainer_free(ta);
+    trainer_free(tb);
+    fixture_free(&a);
+    fixture_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_model),
         cmocka_unit_test(test_forward_equals_inference_post),
         cmocka_unit_test(test_forward_equals_inference_pre),
         cmocka_unit_test(test_threads_and_fixed_positions),
+        cmocka_unit_test(test_threads_with_dropout),
         cmocka_unit_test(test_resume_bit_for_bit),
+        cmocka_unit_test(test_resume_with_dropout),
         cmocka_unit_test(test_trains),
+        cmocka_unit_test(test_trains_with_dropout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

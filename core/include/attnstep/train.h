@@ -176,7 +176,8 @@ typedef struct TrainConfig {
     int total_steps;      /* decay to 0 at this step, WARMUP_LINEAR only */
     float clip;           /* global gradient-norm clip (default 1.0; 0 = off) */
     float beta1, beta2, eps; /* Adam: .9, .999, 1e-8 */
-    float dropout;        /* default 0 */
+    float dropout;        /* default 0; RNNs: train_forward's sites; Transformer:
+                             transformer_train_forward_dropout's (every nn.Transformer site) */
     uint64_t seed;        /* batch sampling and dropout (default 1) */
     int threads;          /* workers splitting each batch into contiguous row blocks (default 1;
                              at most TRAIN_MAX_THREADS). Results depend on this count (the
@@ -212,13 +213,17 @@ typedef struct Trainer {
 Trainer *trainer_new(Seq2Seq *m, const TrainConfig *cfg, int max_S, int max_T, Status *st);
 void trainer_free(Trainer *t); /* NULL is a no-op; does not free the model */
 /* The same loop for a tutorial-transformer (transformer.h): each worker runs its rows one
- * pair at a time through transformer_train_forward/backward (batch rows need no padding
- * masks: every pair has its own length), the per-token weights make the gradient that of
- * the batch's mean token loss (PAD targets excluded), and the positional table gets no
- * update (a fixed buffer in PyTorch). Data from transformer_train_data (BOS … EOS sources,
+ * pair at a time through transformer_train_forward_dropout/backward (batch rows need no
+ * padding masks: every pair has its own length), the per-token weights make the gradient
+ * that of the batch's mean token loss (PAD targets excluded), and the positional table
+ * gets no update (a fixed buffer in PyTorch). cfg.dropout > 0: each step draws one value
+ * from t->rng (after the batch's examples) and pair r of the batch draws its masks from a
+ * generator seeded by that value and r, so the masks are the same for any thread count and
+ * a resumed run continues them bit for bit; cfg.dropout 0 draws nothing (the run is the one
+ * it was before dropout existed). Data from transformer_train_data (BOS … EOS sources,
  * targets ending with EOS; the decoder reads BOS then the target shifted). max_S: longest
  * source with BOS and EOS; max_T: longest target with EOS (<= the model's max_len).
- * NULL with st on bad sizes, dropout (not implemented for the Transformer) or out of memory. */
+ * NULL with st on bad sizes, dropout outside [0, 1) or out of memory. */
 Trainer *trainer_new_transformer(Transformer *m, const TrainConfig *cfg, int max_S, int max_T, Status *st);
 
 /* Samples cfg.batch examples (uniformly, with replacement, from t->rng), runs forward,

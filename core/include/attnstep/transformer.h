@@ -196,7 +196,7 @@ const float *transformer_last_cross_weights(const TransformerRun *r, int b);
 
 /* ------------------------------------------------------------------------ */
 /* Training: teacher-forced forward with a tape, and the backward pass       */
-/* (core/src/transformer_train.c; not yet wired into train.h's loop)         */
+/* (core/src/transformer_train.c; train.h's loop runs them)                  */
 /* ------------------------------------------------------------------------ */
 
 typedef struct TransformerTape TransformerTape;
@@ -217,7 +217,37 @@ void transformer_tape_free(TransformerTape *t); /* NULL is a no-op */
 int transformer_train_forward(const Transformer *m, TransformerTape *t, const int *src, int S, const int *tgt_in,
                               const int *tgt_out, int T, float *loss, float *logprobs, Status *st);
 
-/* Adds d loss / d weights of the last transformer_train_forward to grads:
+/* The same with nn.Transformer's dropout in train() mode, probability p in [0, 1) at every
+ * place the tutorial model has it: the embeddings (PositionalEncoding's dropout, source and
+ * target), the attention weights after the softmax in every self, masked self and cross
+ * attention (nn.MultiheadAttention's dropout), each sublayer's output before its residual
+ * add (dropout1/2/3), and the feed-forward's hidden layer after the ReLU. Inverted dropout:
+ * a kept value is scaled by 1/(1-p). The masks stay in the tape and the backward pass
+ * multiplies by the same ones. p = 0 is transformer_train_forward exactly (bit for bit;
+ * rng is not touched). With rng (p > 0) fresh masks are drawn from *rng (advanced: one
+ * splitmix64 draw per element, site by site in forward order); with rng NULL the masks
+ * already in the tape are used as they are — those of the previous forward of the same S
+ * and T, or set through transformer_tape_mask (zeros in a fresh tape). The attention
+ * weights kept for transformer_train_cross_weights are the softmax before the dropout.
+ * -1 with st when p is outside [0, 1) (or NaN), besides transformer_train_forward's cases. */
+int transformer_train_forward_dropout(const Transformer *m, TransformerTape *t, const int *src, int S, const int *tgt_in,
+                                      const int *tgt_out, int T, float p, uint64_t *rng, float *loss, float *logprobs,
+                                      Status *st);
+/* The dropout multipliers (0 or 1/(1-p)) of one site of a pair of S source and T target
+ * positions, row-major, *numel of them, to read after a forward or to set before a forward
+ * with rng NULL (tests use this to run PyTorch's masks). Sites (N = S in the encoder, T in
+ * the decoder; d, H heads, F = ffn, layer index L from 0):
+ *   "enc.embed", "dec.embed"          (N, d)      the embedding + position sum
+ *   "<enc|dec>.l<L>.self.attn"        (H, N, N)   self-attention weights [head, query, key]
+ *   "dec.l<L>.cross.attn"             (H, T, S)   cross-attention weights
+ *   "<enc|dec>.l<L>.self.out", "dec.l<L>.cross.out", "<enc|dec>.l<L>.ffn.out"
+ *                                     (N, d)      sublayer output (dropout1, 2, 3)
+ *   "<enc|dec>.l<L>.ffn.hid"          (N, F)      after the ReLU
+ * NULL (and *numel 0) for an unknown site, a layer the model does not have, or S, T beyond
+ * the tape. The pointer stays valid until transformer_tape_free. */
+float *transformer_tape_mask(TransformerTape *t, const char *site, int S, int T, long *numel);
+
+/* Adds d loss / d weights of the last transformer_train_forward(_dropout) to grads:
  * (m->param_count) floats laid out as m->block, so the gradient of the tensor at
  * m->w.X is at transformer_grad_of(m, grads, m->w.X). The position table gets its
  * gradient too (PyTorch keeps it as a fixed buffer: ignore it to train as the tutorial). */
