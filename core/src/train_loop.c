@@ -2,6 +2,7 @@
 #include "attnstep/train.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -404,10 +405,17 @@ int trainer_step(Trainer *t, const TrainData *d, float *loss_out, Status *st) {
 /* ======================================================================== */
 
 static void opt_path(char *buf, size_t size, const char *path) { snprintf(buf, size, "%s.opt.safetensors", path); }
+static void opt_next_path(char *buf, size_t size, const char *path) { snprintf(buf, size, "%s.opt.next.safetensors", path); }
 
+/* A checkpoint is committed in three atomic renames: the new optimiser state to
+ * FILE.opt.next.safetensors, the model to FILE, then the next state over FILE.opt.safetensors.
+ * A kill between any two leaves a model whose train_steps matches one of the two optimiser
+ * files, which trainer_load_opt picks (before, a kill between the optimiser file and the
+ * model left a newer optimiser state beside an older model, and --resume mixed them). */
 int trainer_save(const Trainer *t, const char *path, const char *const *keys, const char *const *values, int n, Status *st) {
-    char op[4096];
+    char op[4096], next[4096];
     opt_path(op, sizeof op, path);
+    opt_next_path(next, sizeof next, path);
     SafeTensorsWriter *w = safetensors_writer_new();
     if (!w) return status_fail(st, "out of memory");
     int64_t shape[1] = {t->param_count};
@@ -418,7 +426,7 @@ int trainer_save(const Trainer *t, const char *path, const char *const *keys, co
     int rc = -1;
     if (safetensors_writer_add(w, "adam.m", t->adam_m, 1, shape, st) || safetensors_writer_add(w, "adam.v", t->adam_v, 1, shape, st) ||
         safetensors_writer_meta(w, "step", step, st) || safetensors_writer_meta(w, "rng", rng, st) ||
-        safetensors_writer_meta(w, "param_count", params, st) || safetensors_writer_save(w, op, st))
+        safetensors_writer_meta(w, "param_count", params, st) || safetensors_writer_save(w, next, st))
         goto done;
     /* the model file, with train_steps */
     const char **k2 = malloc(((size_t)n + 1) * sizeof *k2), **v2 = malloc(((size_t)n + 1) * sizeof *v2);
@@ -429,15 +437,43 @@ int trainer_save(const Trainer *t, const char *path, const char *const *keys, co
     rc = t->tfm ? transformer_save(t->tfm, path, k2, v2, n + 1, st) : train_model_save(t->model, path, k2, v2, n + 1, st);
     free(k2);
     free(v2);
+    if (!rc && rename(next, op) != 0) rc = status_fail(st, "cannot rename %.1000s to %.1000s: %s", next, op, strerror(errno));
 done:
     safetensors_writer_free(w);
     return rc;
 }
 
-int trainer_load_opt(Trainer *t, const char *path, Status *st) {
-    char op[4096];
-    opt_path(op, sizeof op, path);
+/* The optimiser file for a model at train_steps `want` (NULL: any): op when its step is
+ * want, else next when that one's is (a checkpoint interrupted before its last rename, which
+ * is completed here). The loaded file is returned (caller frees); NULL with st otherwise. */
+static SafeTensors *load_matching_opt(const char *op, const char *next, const char *want, Status *st) {
     SafeTensors *f = safetensors_load(op, st);
+    const char *step = f ? safetensors_meta(f, "step") : NULL;
+    if (f && (!want || (step && !strcmp(step, want)))) return f;
+    Status st2 = {0};
+    SafeTensors *g = safetensors_load(next, &st2);
+    const char *step2 = g ? safetensors_meta(g, "step") : NULL;
+    if (g && want && step2 && !strcmp(step2, want)) {
+        safetensors_free(f);
+        if (rename(next, op) != 0) { /* the state is good; only the file name stays behind */ }
+        return g;
+    }
+    safetensors_free(g);
+    if (f) status_fail(st, "%.1000s is the optimiser state of step %.40s, but the model file is at step %.40s "
+                           "(an interrupted checkpoint?): cannot resume consistently", op, step ? step : "?", want);
+    safetensors_free(f);
+    return NULL;
+}
+
+int trainer_load_opt(Trainer *t, const char *path, Status *st) {
+    char op[4096], next[4096];
+    opt_path(op, sizeof op, path);
+    opt_next_path(next, sizeof next, path);
+    SafeTensors *model = safetensors_load(path, st);
+    if (!model) return -1;
+    const char *want = safetensors_meta(model, "train_steps");
+    SafeTensors *f = load_matching_opt(op, next, want, st);
+    safetensors_free(model);
     if (!f) return -1;
     int rc = -1;
     const SafeTensor *m = safetensors_find(f, "adam.m"), *v = safetensors_find(f, "adam.v");

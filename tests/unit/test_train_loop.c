@@ -171,6 +171,76 @@ static void test_resume_bit_for_bit(void **state) {
     unlink(op);
 }
 
+/* Copies file a to b (test helper). */
+static void copy_file(const char *a, const char *b) {
+    FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+    if (!in || !out) fail_msg("cannot copy %s to %s", a, b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    fclose(out);
+}
+
+/* A checkpoint killed between its renames: the model file decides, and trainer_load_opt
+ * takes the optimiser file of the model's step (finishing the commit), or says why not. */
+static void test_interrupted_checkpoint(void **state) {
+    (void)state;
+    char path[256], op[300], next[300], m3[300], o3[300], m5[300], o5[300];
+    snprintf(path, sizeof path, "/tmp/attnstep-test-ckpt-%d.safetensors", (int)getpid());
+    snprintf(op, sizeof op, "%s.opt.safetensors", path);
+    snprintf(next, sizeof next, "%s.opt.next.safetensors", path);
+    snprintf(m3, sizeof m3, "%s.m3", path);
+    snprintf(o3, sizeof o3, "%s.o3", path);
+    snprintf(m5, sizeof m5, "%s.m5", path);
+    snprintf(o5, sizeof o5, "%s.o5", path);
+    Status st = {0};
+    TrainConfig tc;
+    tiny_config(&tc);
+    Setup s;
+    setup_reverse(&s, 16, 9);
+    Trainer *t = trainer_new(s.m, &tc, s.train.max_src, s.train.max_tgt, &st);
+    assert_non_null(t);
+    for (int i = 0; i < 3; i++) assert_int_equal(trainer_step(t, &s.train, NULL, &st), 0);
+    if (trainer_save(t, path, NULL, NULL, 0, &st)) fail_msg("%s", st.message);
+    assert_int_equal(access(next, F_OK), -1); /* a completed checkpoint leaves no next file */
+    copy_file(path, m3);
+    copy_file(op, o3);
+    for (int i = 0; i < 2; i++) assert_int_equal(trainer_step(t, &s.train, NULL, &st), 0);
+    if (trainer_save(t, path, NULL, NULL, 0, &st)) fail_msg("%s", st.message);
+    copy_file(path, m5);
+    copy_file(op, o5);
+    trainer_free(t);
+
+    /* killed after writing the next state: model 3, optimiser 3, next 5 -> step 3 */
+    copy_file(m3, path); copy_file(o3, op); copy_file(o5, next);
+    Seq2Seq *m = seq2seq_load(path, &st);
+    Trainer *r = trainer_new(m, &tc, s.train.max_src, s.train.max_tgt, &st);
+    if (trainer_load_opt(r, path, &st)) fail_msg("%s", st.message);
+    assert_int_equal(r->step, 3);
+    trainer_free(r);
+    seq2seq_free(m);
+    /* killed after writing the model: model 5, optimiser 3, next 5 -> step 5, commit finished */
+    copy_file(m5, path); copy_file(o3, op); copy_file(o5, next);
+    m = seq2seq_load(path, &st);
+    r = trainer_new(m, &tc, s.train.max_src, s.train.max_tgt, &st);
+    if (trainer_load_opt(r, path, &st)) fail_msg("%s", st.message);
+    assert_int_equal(r->step, 5);
+    assert_int_equal(access(next, F_OK), -1);
+    trainer_free(r);
+    /* model 5 beside optimiser 3 and no next state: refused, naming both steps */
+    copy_file(o3, op);
+    r = trainer_new(m, &tc, s.train.max_src, s.train.max_tgt, &st);
+    assert_int_equal(trainer_load_opt(r, path, &st), -1);
+    assert_non_null(strstr(st.message, "step 3"));
+    assert_non_null(strstr(st.message, "step 5"));
+    trainer_free(r);
+    seq2seq_free(m);
+    teardown(&s);
+    const char *files[] = {path, op, next, m3, o3, m5, o5};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) unlink(files[i]);
+}
+
 static void test_nan_stops_checkpoint_intact(void **state) {
     (void)state;
     char path[256];
@@ -294,6 +364,7 @@ int main(void) {
         cmocka_unit_test(test_schedule),
         cmocka_unit_test(test_resume_bit_for_bit),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_interrupted_checkpoint),
         cmocka_unit_test(test_nan_stops_checkpoint_intact),
         cmocka_unit_test(test_loss_falls_exact_rises),
     };

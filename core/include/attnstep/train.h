@@ -239,11 +239,15 @@ float trainer_gradient(Trainer *t, const TrainBatch *b);
 
 /* Checkpoint: the model file at path (with m's metadata + the extra pairs, plus
  * train_steps) and the optimiser state (Adam moments, step, rng) at path + ".opt.safetensors",
- * both written atomically (the optimiser file first). -1 with st on failure. */
+ * committed so that a kill at any moment leaves a consistent pair for trainer_load_opt (the
+ * new state goes to path + ".opt.next.safetensors" first, then the model, then the rename).
+ * -1 with st on failure. */
 int trainer_save(const Trainer *t, const char *path, const char *const *keys,
                  const char *const *values, int n, Status *st);
 /* Restores the optimiser state of a checkpoint into t (whose model must be the one loaded
- * from path). -1 with st when the file is missing or does not fit the model. */
+ * from path): the optimiser file whose step is the model's train_steps (completing an
+ * interrupted checkpoint). -1 with st when it is missing, does not fit the model, or no
+ * optimiser file matches the model's step. */
 int trainer_load_opt(Trainer *t, const char *path, Status *st);
 
 /* ------------------------------------------------------------------------ */
