@@ -22,9 +22,8 @@ static int last_attn_step(const TraceIndex *ix) {
 /* ---- local-p: the Gaussian window (Luong et al. 2015, §3.2) ----
  * Inside the window [lo, hi] around the predicted centre p a local-p weight is
  *   a_j = softmax(e)_j · exp(-(j - p)² / 2σ²),   σ = D/2,   j and p counted from 0.
- * The attn event carries centre, lo and hi; D is the model's window_d, which the trace's
- * run event does not hold (yet: a "window_d" key on the run or attn events is used when it is
- * there). Otherwise it is read back from the weights themselves: at a position with a sizeable
+ * The attn event carries centre, lo and hi; D is the model's window_d, which the run event
+ * holds (traces written since 1 Dec 2026). For older traces it is read back from the weights: at a position with a sizeable
  * softmax share, σ² = -(j - p)² / (2 ln(a_j / softmax(e)_j)); the median over the shown
  * hypothesis's steps (steps whose weights an attention what-if overrode are skipped), snapped
  * to D/2 for a whole D (window_d is an integer in every model config); last, lo/hi when the

@@ -160,6 +160,7 @@ int decode_emit_run(const Model *m, const int *src_ids, int S, const DecodeOptio
         event_str(&ev, "cell", rnn_cell_name(c->cell));
         event_str(&ev, "scorer", attention_scorer_name(c->scorer));
         event_str(&ev, "window", attention_window_name(c->window));
+        if (c->window != ATTN_GLOBAL) event_int(&ev, "window_d", c->window_d);
         event_str(&ev, "query", c->query_current ? "current" : "prev");
         event_int(&ev, "layers", c->layers);
         event_int(&ev, "hidden", c->hidden);
