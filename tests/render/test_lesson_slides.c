@@ -261,6 +261,14 @@ static void test_positions_resolve(void **state) {
     gui_state_free(&g);
 }
 
+/* Writes text to a fresh file named from the template path (…XXXXXX, rewritten in place). */
+static void write_temp_lesson(char *path, const char *text) {
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
 /* Count of accent-coloured outlines (highlights) in the frame. */
 static int outlines(const DrawList *dl, Color c) {
     int n = 0;
@@ -271,14 +279,11 @@ static int outlines(const DrawList *dl, Color c) {
 
 static void test_highlight_pen_blank(void **state) {
     char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *text = "## one\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d\nview: heatmap\nhighlight: \"c\"\n```\n\nText.\n"
                        "## two\n\nMore text.\n"
                        "## A title far too long for any slide: it goes on and on and on, past the edge of the window, "
                        "which the presenter must report rather than cut silently\n\nx\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_temp_lesson(path, text);
     Renderer r;
     assert_int_equal(ru_open(&r, 1280, 720), 0);
     Deck d;
@@ -362,8 +367,6 @@ static const DrawMark *find_mark(const DrawList *dl, DrawMarkKind kind, int i, i
  * rect), zoomed with the view; one the view does not draw is reported. */
 static void test_vector_and_cell_highlights(void **state) {
     char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *text = "## heatmap\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d\nview: heatmap\nhighlight: cell 2 3\n```\n"
                        "## attention\n```attnstep\nview: attention\nposition: step 3 context\nhighlight: vector enc 2\n"
                        "highlight: vector dec 2\nhighlight: vector context 3\nhighlight: cell 3 3\n```\n"
@@ -373,8 +376,7 @@ static void test_vector_and_cell_highlights(void **state) {
                        "highlight: vector context 2\n```\n"
                        "## unrolled\n```attnstep\nview: unrolled\nposition: encoder step 3\nhighlight: vector enc 3\n```\n"
                        "## seq2seq\n```attnstep\nview: seq2seq\nposition: step 2\nhighlight: vector enc 4\nhighlight: vector dec 2\n```\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_temp_lesson(path, text);
     Renderer r;
     assert_int_equal(ru_open(&r, 1280, 720), 0);
     Deck d;
@@ -439,13 +441,10 @@ static void test_vector_and_cell_highlights(void **state) {
  * "model" gives the model's own cap back. */
 static void test_max_length_slides(void **state) {
     char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *text = "## a\n```attnstep\nmodel: reverse-tutorial\ninput: a b c d e f\nview: heatmap\nmax-length: 3\n```\n"
                        "## b\n```attnstep\nposition: step 3\n```\n"
                        "## c\n```attnstep\nmax-length: model\n```\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_temp_lesson(path, text);
     Deck d;
     Status st = {{0}};
     assert_int_equal(deck_open(&d, path, DIRS, 1, &st), 0);
@@ -470,15 +469,12 @@ static void test_max_length_slides(void **state) {
  * run; the snapshot directive selects the strip's snapshot; a training slide's view draws. */
 static void test_training_slides_deterministic(void **state) {
     char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *text = "## a\n```attnstep\nview: training\ntrain-steps: 0\n```\n"
                        "## b\n```attnstep\ntrain-steps: 30\nsnapshot: step 10\n```\n"
                        "## c\n```attnstep\ntrain-steps: 60\n```\n"
                        "## d\n```attnstep\nview: none\n```\n"
                        "## e\n```attnstep\nview: training\n```\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_temp_lesson(path, text);
     Renderer r;
     assert_int_equal(ru_open(&r, 1280, 720), 0);
     Deck d;
@@ -543,11 +539,8 @@ static int has_text(const DrawList *dl, const char *t) {
 
 static void test_notes_placeholder_only_without_notes(void **state) {
     char path[] = "/tmp/attnstep-test-lesson-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
     const char *text = "## with\n\nText.\n\n### Notes\n\nSay this.\n\n## without\n\nText.\n";
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+    write_temp_lesson(path, text);
     Renderer r;
     assert_int_equal(ru_open(&r, 900, 600), 0);
     Deck d;

@@ -111,41 +111,49 @@ static int fd_check(const char *name, Transformer *m, TransformerTape *t, const 
     return checked;
 }
 
-static void check_case(const char *name) {
+static void load_pair(const SafeTensors *exp, Pair *p) {
+    p->S = json_ids(safetensors_meta(exp, "src_ids"), p->src, 32);
+    p->T = json_ids(safetensors_meta(exp, "tgt_in"), p->tgt_in, 32);
+    assert_int_equal(json_ids(safetensors_meta(exp, "tgt_out"), p->tgt_out, 32), p->T);
+}
+
+/* The fixture NAME.grad.safetensors, the model it names and its sentence pair. */
+static SafeTensors *load_fixture(const char *name, Transformer **m, Pair *p) {
     char path[1024];
     Status st = {0};
-    snprintf(path, sizeof path, "%s/%s.grad.safetensors", FIXTURES, name);
+    snprintf(path, sizeof path, "%s/%.200s.grad.safetensors", FIXTURES, name);
     SafeTensors *exp = safetensors_load(path, &st);
     if (!exp) fail_msg("%s", st.message);
-    snprintf(path, sizeof path, "%s/%s", FIXTURES, safetensors_meta(exp, "model"));
-    Transformer *m = transformer_load(path, &st);
-    if (!m) fail_msg("%s", st.message);
-    Pair p;
-    p.S = json_ids(safetensors_meta(exp, "src_ids"), p.src, 32);
-    p.T = json_ids(safetensors_meta(exp, "tgt_in"), p.tgt_in, 32);
-    assert_int_equal(json_ids(safetensors_meta(exp, "tgt_out"), p.tgt_out, 32), p.T);
-    int Vt = vocab_size(m->tgt_vocab);
-    TransformerTape *t = transformer_tape_new(m, p.S, p.T, &st);
-    if (!t) fail_msg("%s", st.message);
-    float *lp = calloc((size_t)p.T * Vt, sizeof(float));
-    float *g = calloc((size_t)m->param_count, sizeof(float));
-    float loss = 0;
-    if (transformer_train_forward(m, t, p.src, p.S, p.tgt_in, p.tgt_out, p.T, &loss, lp, &st)) fail_msg("%s", st.message);
+    snprintf(path, sizeof path, "%s/%.200s", FIXTURES, safetensors_meta(exp, "model"));
+    if (!(*m = transformer_load(path, &st))) fail_msg("%s", st.message);
+    load_pair(exp, p);
+    return exp;
+}
+
+/* The loss and log-probs (T, Vt) against the fixture's; returns the largest log-prob diff. */
+static double check_loss_logprobs(const char *name, const SafeTensors *exp, float loss, const float *lp, int n) {
     float want_loss = strtof(safetensors_meta(exp, "loss"), NULL);
     if (fabsf(loss - want_loss) > 1e-5f + 1e-5f * fabsf(want_loss)) fail_msg("%s: loss %.9g, PyTorch %.9g", name, loss, want_loss);
     const SafeTensor *wlp = safetensors_find(exp, "logprobs");
     assert_non_null(wlp);
-    for (int i = 0; i < p.T * Vt; i++)
-        if (fabsf(lp[i] - wlp->data[i]) > 1e-5f + 1e-5f * fabsf(wlp->data[i])) fail_msg("%s: logprobs[%d] %.9g, PyTorch %.9g", name, i, lp[i], wlp->data[i]);
-    transformer_train_backward(m, t, g);
-
-    /* 1. every parameter's gradient against autograd */
-    int compared = 0;
     double worst = 0.0;
+    for (int i = 0; i < n; i++) {
+        double e = fabs((double)lp[i] - wlp->data[i]);
+        if (e > 1e-5 + 1e-5 * fabs(wlp->data[i])) fail_msg("%s: logprobs[%d] %.9g, PyTorch %.9g", name, i, lp[i], wlp->data[i]);
+        if (e > worst) worst = e;
+    }
+    return worst;
+}
+
+/* Every parameter's gradient g against the fixture's grad.* (autograd); returns the count
+ * compared, *worst the largest diff. */
+static int check_grads(const char *name, const Transformer *m, const SafeTensors *exp, float *g, double *worst) {
+    int compared = 0;
+    *worst = 0.0;
     for (int k = 0; k < m->tensor_count; k++) {
         const TransformerTensor *tt = &m->tensors[k];
         char gname[128];
-        snprintf(gname, sizeof gname, "grad.%s", tt->name);
+        snprintf(gname, sizeof gname, "grad.%.100s", tt->name);
         const SafeTensor *want = safetensors_find(exp, gname);
         if (!strcmp(tt->name, "positional_encoding.pos_embedding")) { assert_null(want); continue; } /* a buffer in PyTorch */
         if (!want) fail_msg("fixture has no %s", gname);
@@ -154,10 +162,31 @@ static void check_case(const char *name) {
         for (long i = 0; i < tt->numel; i++) {
             double diff = fabs((double)got[i] - want->data[i]);
             if (diff > 1e-5 + 1e-4 * fabs(want->data[i])) fail_msg("%s: %s[%ld] = %.9g, PyTorch %.9g", name, gname, i, got[i], want->data[i]);
-            if (diff > worst) worst = diff;
+            if (diff > *worst) *worst = diff;
             compared++;
         }
     }
+    return compared;
+}
+
+static void check_case(const char *name) {
+    Status st = {0};
+    Transformer *m;
+    Pair p;
+    SafeTensors *exp = load_fixture(name, &m, &p);
+    int Vt = vocab_size(m->tgt_vocab);
+    TransformerTape *t = transformer_tape_new(m, p.S, p.T, &st);
+    if (!t) fail_msg("%s", st.message);
+    float *lp = calloc((size_t)p.T * Vt, sizeof(float));
+    float *g = calloc((size_t)m->param_count, sizeof(float));
+    float loss = 0;
+    if (transformer_train_forward(m, t, p.src, p.S, p.tgt_in, p.tgt_out, p.T, &loss, lp, &st)) fail_msg("%s", st.message);
+    check_loss_logprobs(name, exp, loss, lp, p.T * Vt);
+    transformer_train_backward(m, t, g);
+
+    /* 1. every parameter's gradient against autograd */
+    double worst;
+    int compared = check_grads(name, m, exp, g, &worst);
     print_message("  %-18s loss %.6f; %d gradient values match autograd (max abs diff %.2g)\n", name, loss, compared, worst);
 
     /* 2. finite differences on a spread of entries of every tensor */
@@ -194,12 +223,6 @@ static void test_gradients_pre_norm(void **unused) {
 
 /* ---- dropout ---- */
 
-static void load_pair(const SafeTensors *exp, Pair *p) {
-    p->S = json_ids(safetensors_meta(exp, "src_ids"), p->src, 32);
-    p->T = json_ids(safetensors_meta(exp, "tgt_in"), p->tgt_in, 32);
-    assert_int_equal(json_ids(safetensors_meta(exp, "tgt_out"), p->tgt_out, 32), p->T);
-}
-
 /* every dropout site of m (transformer_tape_mask's names): n of them into names */
 static int site_names(const Transformer *m, char names[][48], int max) {
     int n = 0;
@@ -219,16 +242,10 @@ static int site_names(const Transformer *m, char names[][48], int max) {
  * then finite differences on those masks (rng NULL: the tape's masks) and on masks the C
  * side draws itself. */
 static void check_dropout_case(const char *name) {
-    char path[1024];
     Status st = {0};
-    snprintf(path, sizeof path, "%s/%.200s.grad.safetensors", FIXTURES, name);
-    SafeTensors *exp = safetensors_load(path, &st);
-    if (!exp) fail_msg("%s", st.message);
-    snprintf(path, sizeof path, "%s/%.200s", FIXTURES, safetensors_meta(exp, "model"));
-    Transformer *m = transformer_load(path, &st);
-    if (!m) fail_msg("%s", st.message);
+    Transformer *m;
     Pair p;
-    load_pair(exp, &p);
+    SafeTensors *exp = load_fixture(name, &m, &p);
     float pdrop = strtof(safetensors_meta(exp, "p"), NULL);
     assert_true(pdrop > 0.0f && pdrop < 1.0f);
     int Vt = vocab_size(m->tgt_vocab);
@@ -258,36 +275,12 @@ static void check_dropout_case(const char *name) {
     float loss = 0;
     if (transformer_train_forward_dropout(m, t, p.src, p.S, p.tgt_in, p.tgt_out, p.T, pdrop, NULL, &loss, lp, &st))
         fail_msg("%s", st.message);
-    float want_loss = strtof(safetensors_meta(exp, "loss"), NULL);
-    if (fabsf(loss - want_loss) > 1e-5f + 1e-5f * fabsf(want_loss)) fail_msg("%s: loss %.9g, PyTorch %.9g", name, loss, want_loss);
+    double worst_lp = check_loss_logprobs(name, exp, loss, lp, p.T * Vt);
     if (fabsf(loss - plain) < 1e-3f) fail_msg("%s: the masks did not change the loss (%.9g)", name, loss);
-    const SafeTensor *wlp = safetensors_find(exp, "logprobs");
-    assert_non_null(wlp);
-    double worst_lp = 0.0;
-    for (int i = 0; i < p.T * Vt; i++) {
-        double e = fabs((double)lp[i] - wlp->data[i]);
-        if (e > 1e-5 + 1e-5 * fabs(wlp->data[i])) fail_msg("%s: logprobs[%d] %.9g, PyTorch %.9g", name, i, lp[i], wlp->data[i]);
-        if (e > worst_lp) worst_lp = e;
-    }
+    float want_loss = strtof(safetensors_meta(exp, "loss"), NULL);
     transformer_train_backward(m, t, g);
-    int compared = 0;
-    double worst = 0.0;
-    for (int k = 0; k < m->tensor_count; k++) {
-        const TransformerTensor *tt = &m->tensors[k];
-        char gname[128];
-        snprintf(gname, sizeof gname, "grad.%.100s", tt->name);
-        const SafeTensor *want = safetensors_find(exp, gname);
-        if (!strcmp(tt->name, "positional_encoding.pos_embedding")) { assert_null(want); continue; }
-        if (!want) fail_msg("fixture has no %s", gname);
-        assert_int_equal(want->numel, tt->numel);
-        const float *got = transformer_grad_of(m, g, tt->data);
-        for (long i = 0; i < tt->numel; i++) {
-            double diff = fabs((double)got[i] - want->data[i]);
-            if (diff > 1e-5 + 1e-4 * fabs(want->data[i])) fail_msg("%s: %s[%ld] = %.9g, PyTorch %.9g", name, gname, i, got[i], want->data[i]);
-            if (diff > worst) worst = diff;
-            compared++;
-        }
-    }
+    double worst;
+    int compared = check_grads(name, m, exp, g, &worst);
     print_message("  %-18s dropout %.2f, %d masks: loss %.7f (PyTorch %.7f, diff %.2g; without dropout %.6f), log-probs max abs "
                   "diff %.2g; %d gradient values match autograd (max abs diff %.2g)\n",
                   name, (double)pdrop, sites, loss, want_loss, fabs((double)loss - want_loss), plain, worst_lp, compared, worst);
@@ -310,16 +303,10 @@ static void test_dropout_pytorch_pre(void **unused) { (void)unused; check_dropou
 
 /* 5. finite differences with C-drawn masks on the dropout-free fixtures' models */
 static void check_dropout_fd(const char *name, float pdrop, uint64_t seed) {
-    char path[1024];
     Status st = {0};
-    snprintf(path, sizeof path, "%s/%.200s.grad.safetensors", FIXTURES, name);
-    SafeTensors *exp = safetensors_load(path, &st);
-    if (!exp) fail_msg("%s", st.message);
-    snprintf(path, sizeof path, "%s/%.200s", FIXTURES, safetensors_meta(exp, "model"));
-    Transformer *m = transformer_load(path, &st);
-    if (!m) fail_msg("%s", st.message);
+    Transformer *m;
     Pair p;
-    load_pair(exp, &p);
+    SafeTensors *exp = load_fixture(name, &m, &p);
     TransformerTape *t = transformer_tape_new(m, p.S, p.T, &st);
     float *g = calloc((size_t)m->param_count, sizeof(float));
     float plain = loss_of(m, t, &p), loss = loss_drop(m, t, &p, pdrop, seed);
@@ -342,12 +329,9 @@ static void test_dropout_fd(void **unused) {
 static void test_dropout_masks(void **unused) {
     (void)unused;
     Status st = {0};
-    SafeTensors *exp = safetensors_load(FIXTURES "/tfm-grad-post.grad.safetensors", &st);
-    Transformer *m = transformer_load(FIXTURES "/tfm-grad-post.model.safetensors", &st);
-    assert_non_null(exp);
-    assert_non_null(m);
+    Transformer *m;
     Pair p;
-    load_pair(exp, &p);
+    SafeTensors *exp = load_fixture("tfm-grad-post", &m, &p);
     TransformerTape *t = transformer_tape_new(m, p.S, p.T, &st);
     long P = m->param_count;
     float *g0 = calloc((size_t)P, sizeof(float)), *g1 = calloc((size_t)P, sizeof(float));
