@@ -183,6 +183,19 @@ static void check_forward_equals_inference(int norm_first) {
 static void test_forward_equals_inference_post(void **unused) { (void)unused; check_forward_equals_inference(0); }
 static void test_forward_equals_inference_pre(void **unused) { (void)unused; check_forward_equals_inference(1); }
 
+/* Runs `steps` trainer steps; *first and *last receive the mean loss of the first and the
+ * last 20. */
+static void train_steps(Trainer *tr, const TrainData *d, int steps, double *first, double *last) {
+    Status st = {0};
+    *first = *last = 0;
+    for (int s = 0; s < steps; s++) {
+        float loss;
+        assert_int_equal(trainer_step(tr, d, &loss, &st), 0);
+        if (s < 20) *first += loss / 20;
+        if (s >= steps - 20) *last += loss / 20;
+    }
+}
+
 static void test_trains(void **unused) {
     (void)unused;
     Fixture f;
@@ -199,13 +212,8 @@ static void test_trains(void **unused) {
     assert_non_null(tr);
     TrainEval ev0, ev;
     assert_int_equal(transformer_evaluate(f.m, &f.dev, f.dev.n, &ev0, &st), 0);
-    double first = 0, last = 0;
-    for (int s = 0; s < 400; s++) {
-        float loss;
-        assert_int_equal(trainer_step(tr, &f.train, &loss, &st), 0);
-        if (s < 20) first += loss / 20;
-        if (s >= 380) last += loss / 20;
-    }
+    double first, last;
+    train_steps(tr, &f.train, 400, &first, &last);
     assert_int_equal(transformer_evaluate(f.m, &f.dev, f.dev.n, &ev, &st), 0);
     fprintf(stderr, "loss %.3f -> %.3f, dev exact %.2f -> %.2f, token acc %.2f\n", first, last, ev0.exact, ev.exact, ev.token_acc);
     assert_true(last < 0.35 * first);
@@ -385,13 +393,8 @@ static void test_trains_with_dropout(void **unused) {
     assert_non_null(tb);
     TrainEval ev0, ev;
     assert_int_equal(transformer_evaluate(a.m, &a.dev, a.dev.n, &ev0, &st), 0);
-    double first = 0, last = 0;
-    for (int s = 0; s < 300; s++) {
-        float loss;
-        assert_int_equal(trainer_step(ta, &a.train, &loss, &st), 0);
-        if (s < 20) first += loss / 20;
-        if (s >= 280) last += loss / 20;
-    }
+    double first, last;
+    train_steps(ta, &a.train, 300, &first, &last);
     assert_int_equal(transformer_evaluate(a.m, &a.dev, a.dev.n, &ev, &st), 0);
     fprintf(stderr, "dropout 0.1: loss %.3f -> %.3f, dev exact %.2f -> %.2f, token acc %.2f -> %.2f\n", first, last, ev0.exact,
             ev.exact, ev0.token_acc, ev.token_acc);
