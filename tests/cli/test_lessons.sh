@@ -40,6 +40,17 @@ awk '/^````markdown$/{f=1; next} /^````$/{f=0} f' docs/lessons.md | sed 's/  *\x
 out=$("$bin" lesson check "$tmp/example.md" 2>&1)
 grep -q "example.md: 1 slide, 0 errors, 0 warnings" <<<"$out" || { echo "FAIL: the example of docs/lessons.md: $out"; fail=1; }
 
+# expect_check_errors WHAT FILE MESSAGE...: `lesson check FILE` exits 1 and prints every MESSAGE.
+expect_check_errors() {
+  local what="$1" file="$2" out rc=0 want
+  shift 2
+  out=$("$bin" lesson check "$file" 2>&1) || rc=$?
+  [ $rc -eq 1 ] || { echo "FAIL: $what: exit code $rc, expected 1"; fail=1; }
+  for want in "$@"; do
+    grep -qF "$want" <<<"$out" || { echo "FAIL: $what: missing \"$want\" in:"; echo "$out"; fail=1; }
+  done
+}
+
 # a bad lesson: each problem on its line, exit code 1, no crash
 cat >"$tmp/bad.md" <<'LESSON'
 ## One
@@ -56,14 +67,9 @@ position: step 9 weights
 speed: fast
 ```
 LESSON
-out=$("$bin" lesson check "$tmp/bad.md" 2>&1)
-rc=$?
-[ $rc -eq 1 ] || { echo "FAIL: bad lesson: exit code $rc, expected 1"; fail=1; }
-for want in "bad.md:3: error: unknown model \"no-such-model\"" "bad.md:4: error: unknown view \"pie\"" \
+expect_check_errors "bad lesson" "$tmp/bad.md" "bad.md:3: error: unknown model \"no-such-model\"" "bad.md:4: error: unknown view \"pie\"" \
             "bad.md:11: error: position \"step 9 weights\" out of range: this run has 4 decoder steps" \
-            "bad.md:12: error: unknown directive \"speed\"" "bad.md: 2 slides, 4 errors, 0 warnings"; do
-  grep -qF "$want" <<<"$out" || { echo "FAIL: bad lesson: missing \"$want\" in:"; echo "$out"; fail=1; }
-done
+            "bad.md:12: error: unknown directive \"speed\"" "bad.md: 2 slides, 4 errors, 0 warnings"
 
 # a bad training lesson (view: training, lesson 8): each problem on its line
 cat >"$tmp/bad-training.md" <<'LESSON'
@@ -81,15 +87,10 @@ view: heatmap
 task: dates
 ```
 LESSON
-out=$("$bin" lesson check "$tmp/bad-training.md" 2>&1)
-rc=$?
-[ $rc -eq 1 ] || { echo "FAIL: bad training lesson: exit code $rc, expected 1"; fail=1; }
-for want in "bad-training.md:4: error: unknown task \"sort\" (reverse, dates, translate)" \
+expect_check_errors "bad training lesson" "$tmp/bad-training.md" "bad-training.md:4: error: unknown task \"sort\" (reverse, dates, translate)" \
             "bad-training.md:5: error: unknown arch \"lstm\"" \
             "bad-training.md:7: error: snapshot 9 out of range: 60 training steps on reverse give snapshots 0..6" \
-            "bad-training.md:12: error: task belongs on a training slide" "bad-training.md: 2 slides, 5 errors, 0 warnings"; do
-  grep -qF "$want" <<<"$out" || { echo "FAIL: bad training lesson: missing \"$want\" in:"; echo "$out"; fail=1; }
-done
+            "bad-training.md:12: error: task belongs on a training slide" "bad-training.md: 2 slides, 5 errors, 0 warnings"
 
 out=$("$bin" lesson check "$tmp/missing.md" 2>&1)
 rc=$?
