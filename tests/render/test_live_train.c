@@ -257,6 +257,15 @@ static void test_bad_settings(void **state) {
     live_train_free(lt);
 }
 
+/* g: a fresh GUI state with view 9 open on the default reverse run (synchronous controller). */
+static void open_reverse_view(GuiState *g) {
+    gui_state_init(g);
+    LiveConfig c;
+    live_config_default(&c, LIVE_REVERSE);
+    Status st = {{0}};
+    if (gui_training_open(g, &c, 0, &st)) fail_msg("%s", st.message);
+}
+
 /* ---- golden images of view 9 ---- */
 
 static void test_view_goldens(void **state) {
@@ -264,11 +273,8 @@ static void test_view_goldens(void **state) {
     Renderer r;
     if (ru_open(&r, 1024, 576)) fail_msg("cannot open the renderer (fonts?)");
     GuiState g;
-    gui_state_init(&g);
-    LiveConfig c;
-    live_config_default(&c, LIVE_REVERSE);
+    open_reverse_view(&g);
     Status st = {{0}};
-    if (gui_training_open(&g, &c, 0, &st)) fail_msg("%s", st.message);
     assert_int_equal(live_train_run(g.live->lt, 200, &st), 0);
     int failures = 0;
     /* the latest snapshot (sharp), light theme */
@@ -291,11 +297,8 @@ static void test_view_goldens(void **state) {
 static void test_panel_keys_and_open(void **state) {
     (void)state;
     GuiState g;
-    gui_state_init(&g);
-    LiveConfig c;
-    live_config_default(&c, LIVE_REVERSE);
+    open_reverse_view(&g);
     Status st = {{0}};
-    if (gui_training_open(&g, &c, 0, &st)) fail_msg("%s", st.message);
     LiveTrain *lt = g.live->lt;
     assert_int_equal(live_train_run(lt, 30, &st), 0);
     assert_int_equal(lt->n_snaps, 4);
