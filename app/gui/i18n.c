@@ -1037,12 +1037,11 @@ const char *i18n_lookup_zh(const char *en) {
     return NULL;
 }
 
-/* Text with no letters (numbers, symbols, "%s") reads the same in both languages. */
-static int has_letters(const char *s) {
+int i18n_has_letters(const char *s) {
     for (; *s; s++) {
         if (*s == '%') { /* skip the conversion: "%.2f" holds an f */
             s++;
-            while (*s && strchr("0123456789.-+ #*lhzjt", *s)) s++;
+            while (*s && strchr("-+ #0123456789.*hlLqjzt", *s)) s++;
             if (!*s) break;
             continue;
         }
@@ -1055,7 +1054,7 @@ const char *i18n_tr(const char *en) {
     if (!en || atomic_load(&cur) == I18N_EN || !*en) return en;
     const char *zh = i18n_lookup_zh(en);
     if (zh) return zh;
-    if (has_letters(en)) {
+    if (i18n_has_letters(en)) {
         pthread_mutex_lock(&miss_mu);
         misses++;
         size_t n = strlen(en);

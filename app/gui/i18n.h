@@ -51,6 +51,9 @@ int i18n_count(void);                 /* pairs in the table */
 const char *i18n_en(int i);           /* pair i's English (NULL out of range) */
 const char *i18n_zh(int i);           /* pair i's Chinese */
 const char *i18n_lookup_zh(const char *en); /* the Chinese of en, or NULL (no miss counted) */
+/* 1 when s holds a letter outside its printf conversions: only such strings need a
+ * translation (numbers, symbols and "%s" read the same in both languages). */
+int i18n_has_letters(const char *s);
 int i18n_misses(void);                /* Chinese lookups without a translation since the last reset */
 const char *i18n_last_miss(void);     /* the English of the last one ("" none) */
 void i18n_reset_misses(void);

@@ -102,20 +102,6 @@ static int parse_literals(const char **p, char *out, size_t n) {
     return got;
 }
 
-/* 1 when s holds a letter outside its printf conversions (only such strings need a translation). */
-static int has_letters(const char *s) {
-    for (; *s; s++) {
-        if (*s == '%') {
-            s++;
-            while (*s && strchr("-+ #0123456789.*hlLqjzt", *s)) s++;
-            if (!*s) break;
-            continue;
-        }
-        if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')) return 1;
-    }
-    return 0;
-}
-
 static void test_every_source_string_is_translated(void **state) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/app/gui", ATTNSTEP_SOURCE_DIR);
@@ -142,7 +128,7 @@ static void test_every_source_string_is_translated(void **state) {
                 if (*q != ',') q = NULL;
                 else q++;
             }
-            if (!q || !parse_literals(&q, lit, sizeof lit) || !has_letters(lit)) continue;
+            if (!q || !parse_literals(&q, lit, sizeof lit) || !i18n_has_letters(lit)) continue;
             found++;
             if (!i18n_lookup_zh(lit)) {
                 fprintf(stderr, "%s: no Chinese for \"%s\"\n", e->d_name, lit);
