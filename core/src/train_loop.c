@@ -455,7 +455,7 @@ static SafeTensors *load_matching_opt(const char *op, const char *next, const ch
     const char *step2 = g ? safetensors_meta(g, "step") : NULL;
     if (g && want && step2 && !strcmp(step2, want)) {
         safetensors_free(f);
-        if (rename(next, op) != 0) { /* the state is good; only the file name stays behind */ }
+        (void)rename(next, op); /* on failure the state is still good; only the name stays behind */
         return g;
     }
     safetensors_free(g);
@@ -469,11 +469,8 @@ int trainer_load_opt(Trainer *t, const char *path, Status *st) {
     char op[4096], next[4096];
     opt_path(op, sizeof op, path);
     opt_next_path(next, sizeof next, path);
-    SafeTensors *model = safetensors_load(path, st);
-    if (!model) return -1;
-    const char *want = safetensors_meta(model, "train_steps");
+    const char *want = t->tfm ? transformer_meta(t->tfm, "train_steps") : seq2seq_meta(t->model, "train_steps");
     SafeTensors *f = load_matching_opt(op, next, want, st);
-    safetensors_free(model);
     if (!f) return -1;
     int rc = -1;
     const SafeTensor *m = safetensors_find(f, "adam.m"), *v = safetensors_find(f, "adam.v");

@@ -244,8 +244,8 @@ float trainer_gradient(Trainer *t, const TrainBatch *b);
  * -1 with st on failure. */
 int trainer_save(const Trainer *t, const char *path, const char *const *keys,
                  const char *const *values, int n, Status *st);
-/* Restores the optimiser state of a checkpoint into t (whose model must be the one loaded
- * from path): the optimiser file whose step is the model's train_steps (completing an
+/* Restores the optimiser state of a checkpoint into t, whose model must be the one loaded
+ * from path: the optimiser file whose step is that model's train_steps (completing an
  * interrupted checkpoint). -1 with st when it is missing, does not fit the model, or no
  * optimiser file matches the model's step. */
 int trainer_load_opt(Trainer *t, const char *path, Status *st);
