@@ -260,36 +260,35 @@ static int lookup_special(const Vocab *v, const char *name, const char *which, i
 /* The pack: packed decoder weights for steps of several rows               */
 /* ------------------------------------------------------------------------ */
 
-/* Floats of the copies: w_ih and w_hh of every decoder layer, the query projection of
- * additive and location attention, Luong's Wc and the output layer. */
-static size_t pack_size(const Seq2Seq *m) {
-    const Seq2SeqConfig *c = &m->cfg;
-    size_t H = (size_t)c->hidden, GH = (size_t)rnn_gate_count(c->cell) * H, n = 0;
-    for (int l = 0; l < c->layers; l++) n += (l == 0 ? (size_t)m->dec_in : H) * GH + H * GH;
-    if (c->scorer == ATTN_ADDITIVE) n += (size_t)m->Q * H;
-    if (c->scorer == ATTN_LOCATION) n += (size_t)m->Q * (size_t)c->max_src_len;
-    if (c->scorer != ATTN_NONE && c->query_current) n += 2 * H * H;
-    return n + H * (size_t)vocab_size(m->tgt_vocab);
-}
-
-void seq2seq_update_pack(Seq2Seq *m) {
+/* Lays the packed copies out from p: w_ih and w_hh of every decoder layer, the query
+ * projection of additive and location attention, Luong's Wc and the output layer. With p
+ * NULL it only counts; returns the floats used. */
+static size_t pack_into(Seq2Seq *m, float *p) {
     const Seq2SeqConfig *c = &m->cfg;
     Seq2SeqPack *k = &m->pack;
     int H = c->hidden, GH = rnn_gate_count(c->cell) * c->hidden, Vt = vocab_size(m->tgt_vocab);
-    float *p = k->mem;
-    for (int l = 0; l < c->layers; l++) {
-        int in = l == 0 ? m->dec_in : H;
-        k->dec[l] = m->w.dec[l];
-        tensor_pack(p, m->w.dec[l].w_ih, GH, in); k->dec[l].w_ih_packed = p; p += (size_t)in * GH;
-        tensor_pack(p, m->w.dec[l].w_hh, GH, H); k->dec[l].w_hh_packed = p; p += (size_t)H * GH;
-    }
+    size_t n = 0;
+#define PACK(dst, W, rows, cols)                                         \
+    do {                                                                 \
+        if (p) { tensor_pack(p + n, W, rows, cols); dst = p + n; }       \
+        n += (size_t)(rows) * (size_t)(cols);                            \
+    } while (0)
     k->attn = m->w.attn;
-    int P = c->scorer == ATTN_ADDITIVE ? H : c->scorer == ATTN_LOCATION ? c->max_src_len : 0;
-    if (P) { tensor_pack(p, m->w.attn.Wa_w, P, m->Q); k->attn.Wa_packed = p; p += (size_t)m->Q * P; }
     k->Wc_packed = NULL;
-    if (c->scorer != ATTN_NONE && c->query_current) { tensor_pack(p, m->w.Wc, H, 2 * H); k->Wc_packed = p; p += (size_t)2 * H * H; }
-    tensor_pack(p, m->w.out_w, Vt, H); k->out_packed = p;
+    for (int l = 0; l < c->layers; l++) {
+        k->dec[l] = m->w.dec[l];
+        PACK(k->dec[l].w_ih_packed, m->w.dec[l].w_ih, GH, l == 0 ? m->dec_in : H);
+        PACK(k->dec[l].w_hh_packed, m->w.dec[l].w_hh, GH, H);
+    }
+    int P = c->scorer == ATTN_ADDITIVE ? H : c->scorer == ATTN_LOCATION ? c->max_src_len : 0;
+    if (P) PACK(k->attn.Wa_packed, m->w.attn.Wa_w, P, m->Q);
+    if (c->scorer != ATTN_NONE && c->query_current) PACK(k->Wc_packed, m->w.Wc, H, 2 * H);
+    PACK(k->out_packed, m->w.out_w, Vt, H);
+#undef PACK
+    return n;
 }
+
+void seq2seq_update_pack(Seq2Seq *m) { pack_into(m, m->pack.mem); }
 
 void seq2seq_weights_changed(Seq2Seq *m) {
     Seq2SeqPack *k = &m->pack;
@@ -399,7 +398,7 @@ Seq2Seq *seq2seq_from_safetensors(const SafeTensors *f, const char *name, Status
         m->meta_values[i] = strdup(f->meta_values[i]);
         if (!m->meta_keys[i] || !m->meta_values[i]) { status_fail(st, "out of memory"); goto fail; }
     }
-    if (!(m->pack.mem = malloc(pack_size(m) * sizeof(float)))) { status_fail(st, "out of memory"); goto fail; }
+    if (!(m->pack.mem = malloc(pack_into(m, NULL) * sizeof(float)))) { status_fail(st, "out of memory"); goto fail; }
     seq2seq_update_pack(m);
     return m;
 fail:
