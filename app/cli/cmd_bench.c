@@ -219,7 +219,7 @@ static double time_linears(const Lin *lins, int n, int repeats, double *bytes, d
     if (!W || !Wp || !X || !Y || !bias) { free(W); free(Wp); free(X); free(Y); free(bias); return 0; }
     for (size_t i = 0; i < wsz; i++) W[i] = rnd(0.1f);
     for (size_t i = 0, off = 0; i < (size_t)n; off += (size_t)lins[i].M * lins[i].N, i++)
-        tensor_pack(Wp + off, W + off, lins[i].M, lins[i].N);
+        if (lins[i].packed) tensor_pack(Wp + off, W + off, lins[i].M, lins[i].N);
     for (size_t i = 0; i < xmax; i++) X[i] = rnd(1.0f);
     *bytes = 0;
     *flops = 0;
